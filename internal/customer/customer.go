@@ -1,0 +1,147 @@
+// Package customer is the customer core of SCRMS: people and organisations
+// with their contact points, addresses, tags, notes and timeline, and the
+// rules for who may see and change them.
+package customer
+
+import (
+	"time"
+)
+
+// Kind tells a person from an organisation.
+type Kind string
+
+// The kinds of customer.
+const (
+	Person       Kind = "person"
+	Organization Kind = "organization"
+)
+
+// LifecycleStages are the stages a customer moves through, in order.
+var LifecycleStages = []string{"subscriber", "prospect", "lead", "customer", "loyal", "at_risk", "churned"}
+
+// Statuses are the states a customer record can be in.
+var Statuses = []string{"active", "inactive", "blocked"}
+
+// Customer is a person or an organisation SCRMS keeps a relationship with.
+type Customer struct {
+	ID             int64
+	Kind           Kind
+	FirstName      string
+	LastName       string
+	OrgName        string
+	Name           string // the organisation name, or the person's full name
+	Emails         []Email
+	Phones         []Phone
+	Addresses      []Address
+	Tags           []string
+	LifecycleStage string
+	Status         string
+	OwnerID        int64 // 0 when unowned
+	TeamID         int64 // 0 when in no team
+	ExternalID     string
+	CreatedBy      int64
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	DeletedAt      time.Time // zero unless in the bin
+	// Masked is set when contact points and addresses were hidden because the
+	// reader may not see personal data.
+	Masked bool
+}
+
+// Deleted reports whether the customer is in the bin (soft-deleted).
+func (c Customer) Deleted() bool { return !c.DeletedAt.IsZero() }
+
+// Email is a typed email contact point.
+type Email struct {
+	Address string
+	Label   string
+	Primary bool
+}
+
+// Phone is a typed phone contact point, stored in E.164 form.
+type Phone struct {
+	Number  string
+	Label   string
+	Primary bool
+}
+
+// Address is a postal address.
+type Address struct {
+	Label      string
+	Line1      string
+	Line2      string
+	City       string
+	Region     string
+	PostalCode string
+	Country    string // ISO 3166-1 alpha-2
+	Primary    bool
+}
+
+// PrimaryEmail returns the primary email address, or "".
+func (c Customer) PrimaryEmail() string {
+	for _, e := range c.Emails {
+		if e.Primary {
+			return e.Address
+		}
+	}
+	return ""
+}
+
+// PrimaryPhone returns the primary phone number, or "".
+func (c Customer) PrimaryPhone() string {
+	for _, p := range c.Phones {
+		if p.Primary {
+			return p.Number
+		}
+	}
+	return ""
+}
+
+// Summary is a customer as a list shows it.
+type Summary struct {
+	ID             int64
+	Kind           Kind
+	Name           string
+	Email          string
+	Phone          string
+	LifecycleStage string
+	Status         string
+	OwnerID        int64
+	OwnerName      string
+	TeamID         int64
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	DeletedAt      time.Time
+}
+
+// Note is a free-text note on a customer.
+type Note struct {
+	ID         int64
+	CustomerID int64
+	AuthorID   int64
+	AuthorName string
+	Body       string
+	Pinned     bool
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
+// Event is one item of a customer's timeline: a note, a recorded change, and
+// later interactions, orders, cases, campaign and loyalty events.
+type Event struct {
+	At      time.Time
+	Kind    string // note, change, …
+	Action  string
+	Title   string
+	Body    string
+	Actor   string
+	RefID   int64
+	Changes []Change
+}
+
+// Change is a changed field as the timeline shows it.
+type Change struct {
+	Field string
+	Old   string
+	New   string
+}

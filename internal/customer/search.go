@@ -1,0 +1,105 @@
+package customer
+
+import (
+	"strings"
+	"unicode"
+
+	"github.com/nyaruka/phonenumbers"
+	"golang.org/x/text/unicode/norm"
+)
+
+// SearchText is what the search index holds for a customer: words of its
+// names, and separately words of its contact points, so that a reader who may
+// not see personal data searches names only.
+type SearchText struct {
+	Names    string
+	Contacts string
+}
+
+// fold lower-cases s, strips diacritics and turns every run of characters
+// that is not a letter or digit into one space. Both engines index folded
+// text, so they split words the same way.
+func fold(s string) string {
+	var b strings.Builder
+	space := true
+	for _, r := range norm.NFD.String(s) {
+		switch {
+		case unicode.Is(unicode.Mn, r):
+			continue
+		case unicode.IsLetter(r) || unicode.IsDigit(r):
+			b.WriteRune(unicode.ToLower(r))
+			space = false
+		default:
+			if !space {
+				b.WriteByte(' ')
+				space = true
+			}
+		}
+	}
+	return strings.TrimSpace(b.String())
+}
+
+// BuildSearchText returns the index text of a normalised customer. Phones are
+// indexed as their E.164 digits and as their national number, so that "+1 555"
+// and "555 12" both find +15551234567.
+func BuildSearchText(c Customer) SearchText {
+	names := fold(strings.Join([]string{c.FirstName, c.LastName, c.OrgName}, " "))
+	var contacts []string
+	for _, e := range c.Emails {
+		contacts = append(contacts, fold(e.Address))
+	}
+	for _, p := range c.Phones {
+		digits := strings.TrimPrefix(p.Number, "+")
+		contacts = append(contacts, digits)
+		if num, err := phonenumbers.Parse(p.Number, ""); err == nil {
+			if nat := phonenumbers.GetNationalSignificantNumber(num); nat != "" && nat != digits {
+				contacts = append(contacts, nat)
+			}
+		}
+	}
+	return SearchText{Names: names, Contacts: strings.Join(contacts, " ")}
+}
+
+// maxSearchTerms bounds the words of one query.
+const maxSearchTerms = 8
+
+// SearchTerms turns what a user typed into prefix terms. A query that looks
+// like a phone number (digits with spaces, dashes, dots, brackets or a plus)
+// becomes one term of its digits without leading zeros, so that the number
+// matches however it was typed.
+func SearchTerms(q string) []string {
+	q = strings.TrimSpace(q)
+	if q == "" {
+		return nil
+	}
+	if looksLikePhone(q) {
+		digits := strings.TrimLeft(strings.Map(func(r rune) rune {
+			if r >= '0' && r <= '9' {
+				return r
+			}
+			return -1
+		}, q), "0")
+		if digits != "" {
+			return []string{digits}
+		}
+	}
+	terms := strings.Fields(fold(q))
+	if len(terms) > maxSearchTerms {
+		terms = terms[:maxSearchTerms]
+	}
+	return terms
+}
+
+func looksLikePhone(q string) bool {
+	digits := 0
+	for _, r := range q {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case strings.ContainsRune(" +-().", r):
+		default:
+			return false
+		}
+	}
+	return digits >= 3
+}

@@ -1,0 +1,416 @@
+package customer
+
+import (
+	"context"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/scrms/scrms/internal/audit"
+	"github.com/scrms/scrms/internal/auth"
+	"github.com/scrms/scrms/internal/fault"
+)
+
+// Store is what the customer service needs from storage. Methods that take an
+// audit entry write it in the same transaction as the change.
+type Store interface {
+	CreateCustomer(ctx context.Context, c Customer, st SearchText, e audit.Entry) (int64, error)
+	FindCustomer(ctx context.Context, id int64) (Customer, error)
+	// UpdateCustomer loads the customer inside a transaction and hands it to
+	// change, which returns the new state, its search text and the audit
+	// entry; the store writes all three or nothing.
+	UpdateCustomer(ctx context.Context, id int64, change func(cur Customer) (Customer, SearchText, audit.Entry, error)) (Customer, error)
+	SetCustomerDeleted(ctx context.Context, id int64, deletedAt, at time.Time, e audit.Entry) error
+	ListCustomers(ctx context.Context, q ListQuery) ([]Summary, error)
+	ListTags(ctx context.Context, v Visibility) ([]TagCount, error)
+
+	CreateNote(ctx context.Context, n Note, e audit.Entry) (int64, error)
+	FindNote(ctx context.Context, id int64) (Note, error)
+	UpdateNote(ctx context.Context, n Note, e audit.Entry) error
+	DeleteNote(ctx context.Context, id int64, e audit.Entry) error
+	Timeline(ctx context.Context, q TimelineQuery) ([]Event, error)
+	AppendAudit(ctx context.Context, e audit.Entry) error
+}
+
+// TagCount is a tag and how many customers carry it.
+type TagCount struct {
+	Tag       string
+	Customers int
+}
+
+// Options tune the customer service.
+type Options struct {
+	// DefaultRegion is the ISO country used to read phone numbers typed
+	// without a country code.
+	DefaultRegion string
+	Now           func() time.Time
+}
+
+// Service applies the business rules and access rules for customers.
+type Service struct {
+	store Store
+	opt   Options
+}
+
+// NewService returns the customer service.
+func NewService(store Store, opt Options) *Service {
+	if opt.Now == nil {
+		opt.Now = time.Now
+	}
+	if opt.DefaultRegion == "" {
+		opt.DefaultRegion = "US"
+	}
+	return &Service{store: store, opt: opt}
+}
+
+// now is truncated to microseconds, the precision both engines store.
+func (s *Service) now() time.Time { return s.opt.Now().UTC().Truncate(time.Microsecond) }
+
+// Input is a new customer as a user or a system submits it.
+type Input struct {
+	Kind           Kind
+	FirstName      string
+	LastName       string
+	Name           string // organisation name
+	Emails         []Email
+	Phones         []Phone
+	Addresses      []Address
+	Tags           []string
+	LifecycleStage string
+	Status         string
+	OwnerID        int64 // 0: the creator owns it
+	ExternalID     string
+}
+
+// CreateCustomer adds a customer. The creator owns it and its team is the
+// creator's team unless the actor may assign customers and says otherwise.
+func (s *Service) CreateCustomer(ctx context.Context, a auth.Actor, in Input) (Customer, error) {
+	if err := a.Require(auth.CustomerCreate); err != nil {
+		return Customer{}, err
+	}
+	c := Customer{Kind: in.Kind, FirstName: in.FirstName, LastName: in.LastName, OrgName: in.Name, Name: in.Name,
+		Emails: in.Emails, Phones: in.Phones, Addresses: in.Addresses, Tags: in.Tags,
+		LifecycleStage: in.LifecycleStage, Status: in.Status, ExternalID: in.ExternalID,
+		OwnerID: a.UserID, TeamID: a.TeamID, CreatedBy: a.UserID}
+	if in.OwnerID != 0 && in.OwnerID != a.UserID {
+		if err := a.Require(auth.CustomerAssign); err != nil {
+			return Customer{}, fieldForbidden("owner_id", "your role may not assign customers to others")
+		}
+		c.OwnerID = in.OwnerID
+	}
+	if err := normalize(&c, s.opt.DefaultRegion); err != nil {
+		return Customer{}, err
+	}
+	now := s.now()
+	c.CreatedAt, c.UpdatedAt = now, now
+	e := a.Audit("create", "customer", 0, now)
+	e.Changes = changes(Customer{}, c)
+	id, err := s.store.CreateCustomer(ctx, c, BuildSearchText(c), e)
+	if err != nil {
+		return Customer{}, explainConflict(err)
+	}
+	c.ID = id
+	return c, nil
+}
+
+func fieldForbidden(field, msg string) error {
+	return &fault.Error{Code: fault.Forbidden, Message: "Your role does not allow this change.",
+		Fields: []fault.FieldError{{Field: field, Message: msg}}}
+}
+
+func explainConflict(err error) error {
+	if fault.Is(err, fault.Conflict) {
+		return &fault.Error{Code: fault.Conflict, Message: "Another customer already has this external id.",
+			Fields: []fault.FieldError{{Field: "external_id", Message: "is already used by another customer"}}}
+	}
+	return err
+}
+
+// FindCustomer returns a customer the actor may see. A customer outside the
+// actor's scope is reported as not found, so its existence is not revealed;
+// a deleted one is visible only to those who may restore it.
+func (s *Service) FindCustomer(ctx context.Context, a auth.Actor, id int64) (Customer, error) {
+	c, err := s.findVisible(ctx, a, id)
+	if err != nil {
+		return Customer{}, err
+	}
+	return mask(a, c), nil
+}
+
+func (s *Service) findVisible(ctx context.Context, a auth.Actor, id int64) (Customer, error) {
+	if err := a.Require(auth.CustomerRead); err != nil {
+		return Customer{}, err
+	}
+	c, err := s.store.FindCustomer(ctx, id)
+	if err != nil {
+		return Customer{}, notFound(err, id)
+	}
+	if !a.Sees(c.OwnerID, c.TeamID) || (c.Deleted() && !a.Can(auth.CustomerDelete)) {
+		return Customer{}, fault.New(fault.NotFound, "Customer %d was not found.", id)
+	}
+	return c, nil
+}
+
+func notFound(err error, id int64) error {
+	if fault.Is(err, fault.NotFound) {
+		return fault.New(fault.NotFound, "Customer %d was not found.", id)
+	}
+	return err
+}
+
+// Update carries the fields to change; nil leaves a field as it is.
+type Update struct {
+	Kind           *Kind
+	FirstName      *string
+	LastName       *string
+	Name           *string
+	Emails         *[]Email
+	Phones         *[]Phone
+	Addresses      *[]Address
+	Tags           *[]string
+	LifecycleStage *string
+	Status         *string
+	OwnerID        *int64
+	TeamID         *int64
+	ExternalID     *string
+}
+
+// UpdateCustomer applies u to a customer the actor may see and change. Owner
+// and team change only with the assign permission; contact points only for
+// those who may see personal data (otherwise they would overwrite masked values).
+func (s *Service) UpdateCustomer(ctx context.Context, a auth.Actor, id int64, u Update) (Customer, error) {
+	if err := a.Require(auth.CustomerUpdate); err != nil {
+		return Customer{}, err
+	}
+	if (u.OwnerID != nil || u.TeamID != nil) && !a.Can(auth.CustomerAssign) {
+		return Customer{}, fieldForbidden("owner_id", "your role may not reassign customers")
+	}
+	if (u.Emails != nil || u.Phones != nil || u.Addresses != nil) && !a.Can(auth.CustomerPII) {
+		return Customer{}, fieldForbidden("emails", "your role may not change contact details")
+	}
+	now := s.now()
+	c, err := s.store.UpdateCustomer(ctx, id, func(old Customer) (Customer, SearchText, audit.Entry, error) {
+		if !a.Sees(old.OwnerID, old.TeamID) || old.Deleted() {
+			return Customer{}, SearchText{}, audit.Entry{}, fault.New(fault.NotFound, "Customer %d was not found.", id)
+		}
+		c := apply(old, u)
+		if err := normalize(&c, s.opt.DefaultRegion); err != nil {
+			return Customer{}, SearchText{}, audit.Entry{}, err
+		}
+		c.UpdatedAt = now
+		e := a.Audit("update", "customer", id, now)
+		e.CustomerID = id
+		e.Changes = changes(old, c)
+		return c, BuildSearchText(c), e, nil
+	})
+	if err != nil {
+		return Customer{}, explainConflict(notFound(err, id))
+	}
+	return mask(a, c), nil
+}
+
+func apply(c Customer, u Update) Customer {
+	set := func(dst *string, src *string) {
+		if src != nil {
+			*dst = *src
+		}
+	}
+	if u.Kind != nil {
+		c.Kind = *u.Kind
+	}
+	set(&c.FirstName, u.FirstName)
+	set(&c.LastName, u.LastName)
+	if u.Name != nil {
+		c.OrgName, c.Name = *u.Name, *u.Name
+	}
+	if u.Emails != nil {
+		c.Emails = *u.Emails
+	}
+	if u.Phones != nil {
+		c.Phones = *u.Phones
+	}
+	if u.Addresses != nil {
+		c.Addresses = *u.Addresses
+	}
+	if u.Tags != nil {
+		c.Tags = *u.Tags
+	}
+	set(&c.LifecycleStage, u.LifecycleStage)
+	set(&c.Status, u.Status)
+	set(&c.ExternalID, u.ExternalID)
+	if u.OwnerID != nil {
+		c.OwnerID = *u.OwnerID
+	}
+	if u.TeamID != nil {
+		c.TeamID = *u.TeamID
+	}
+	return c
+}
+
+// DeleteCustomer moves a customer to the bin; it can be restored.
+func (s *Service) DeleteCustomer(ctx context.Context, a auth.Actor, id int64) error {
+	return s.setDeleted(ctx, a, id, true)
+}
+
+// RestoreCustomer takes a customer out of the bin.
+func (s *Service) RestoreCustomer(ctx context.Context, a auth.Actor, id int64) error {
+	return s.setDeleted(ctx, a, id, false)
+}
+
+func (s *Service) setDeleted(ctx context.Context, a auth.Actor, id int64, del bool) error {
+	if err := a.Require(auth.CustomerDelete); err != nil {
+		// Say not found rather than forbidden when the customer is not even visible.
+		if _, ferr := s.findVisible(ctx, a, id); ferr != nil {
+			return ferr
+		}
+		return err
+	}
+	c, err := s.findVisible(ctx, a, id)
+	if err != nil {
+		return err
+	}
+	if c.Deleted() == del {
+		if del {
+			return fault.New(fault.Conflict, "Customer %d is already deleted.", id)
+		}
+		return fault.New(fault.Conflict, "Customer %d is not deleted.", id)
+	}
+	now := s.now()
+	action, at := "restore", time.Time{}
+	if del {
+		action, at = "delete", now
+	}
+	e := a.Audit(action, "customer", id, now)
+	e.CustomerID = id
+	return s.store.SetCustomerDeleted(ctx, id, at, now, e)
+}
+
+// changes lists the fields that differ between two states of a customer.
+func changes(old, c Customer) []audit.Change {
+	var ch []audit.Change
+	ch = audit.Diff(ch, "kind", string(old.Kind), string(c.Kind))
+	ch = audit.Diff(ch, "first_name", old.FirstName, c.FirstName)
+	ch = audit.Diff(ch, "last_name", old.LastName, c.LastName)
+	ch = audit.Diff(ch, "name", old.OrgName, c.OrgName)
+	ch = audit.Diff(ch, "emails", emailsText(old.Emails), emailsText(c.Emails))
+	ch = audit.Diff(ch, "phones", phonesText(old.Phones), phonesText(c.Phones))
+	ch = audit.Diff(ch, "addresses", addressesText(old.Addresses), addressesText(c.Addresses))
+	ch = audit.Diff(ch, "tags", strings.Join(old.Tags, ", "), strings.Join(c.Tags, ", "))
+	ch = audit.Diff(ch, "lifecycle_stage", old.LifecycleStage, c.LifecycleStage)
+	ch = audit.Diff(ch, "status", old.Status, c.Status)
+	ch = audit.Diff(ch, "owner_id", idText(old.OwnerID), idText(c.OwnerID))
+	ch = audit.Diff(ch, "team_id", idText(old.TeamID), idText(c.TeamID))
+	ch = audit.Diff(ch, "external_id", old.ExternalID, c.ExternalID)
+	return ch
+}
+
+func idText(id int64) string {
+	if id == 0 {
+		return ""
+	}
+	return strconv.FormatInt(id, 10)
+}
+
+func emailsText(es []Email) string {
+	parts := make([]string, len(es))
+	for i, e := range es {
+		parts[i] = labelled(e.Address, e.Label, e.Primary)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func phonesText(ps []Phone) string {
+	parts := make([]string, len(ps))
+	for i, p := range ps {
+		parts[i] = labelled(p.Number, p.Label, p.Primary)
+	}
+	return strings.Join(parts, ", ")
+}
+
+func addressesText(as []Address) string {
+	parts := make([]string, len(as))
+	for i, a := range as {
+		parts[i] = labelled(a.OneLine(), a.Label, a.Primary)
+	}
+	return strings.Join(parts, "; ")
+}
+
+func labelled(v, label string, primary bool) string {
+	if label != "" {
+		v += " (" + label + ")"
+	}
+	if primary {
+		v += " *"
+	}
+	return v
+}
+
+// OneLine formats the address on one line.
+func (a Address) OneLine() string {
+	var parts []string
+	for _, p := range []string{a.Line1, a.Line2, strings.TrimSpace(a.PostalCode + " " + a.City), a.Region, a.Country} {
+		if p != "" {
+			parts = append(parts, p)
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+// piiFields are the audited fields masked for readers without customer.pii.
+var piiFields = map[string]bool{"emails": true, "phones": true, "addresses": true}
+
+// mask hides personal data from an actor whose role may not see it.
+func mask(a auth.Actor, c Customer) Customer {
+	if a.Can(auth.CustomerPII) {
+		return c
+	}
+	c.Masked = true
+	emails := make([]Email, len(c.Emails))
+	for i, e := range c.Emails {
+		emails[i] = Email{Address: MaskEmail(e.Address), Label: e.Label, Primary: e.Primary}
+	}
+	phones := make([]Phone, len(c.Phones))
+	for i, p := range c.Phones {
+		phones[i] = Phone{Number: MaskPhone(p.Number), Label: p.Label, Primary: p.Primary}
+	}
+	addrs := make([]Address, len(c.Addresses))
+	for i, ad := range c.Addresses {
+		addrs[i] = Address{Label: ad.Label, Country: ad.Country, Primary: ad.Primary}
+	}
+	c.Emails, c.Phones, c.Addresses = emails, phones, addrs
+	return c
+}
+
+// MaskEmail keeps the first letter of the address and its top-level domain.
+func MaskEmail(s string) string {
+	if s == "" {
+		return ""
+	}
+	at := strings.LastIndexByte(s, '@')
+	dot := strings.LastIndexByte(s, '.')
+	if at < 1 || dot < at {
+		return "•••"
+	}
+	return s[:1] + "•••@•••" + s[dot:]
+}
+
+// MaskPhone keeps the last two digits.
+func MaskPhone(s string) string {
+	if len(s) < 4 {
+		return "•••"
+	}
+	return "•••" + s[len(s)-2:]
+}
+
+// Tags lists the tags in use on the customers the actor may see, with their counts.
+func (s *Service) Tags(ctx context.Context, a auth.Actor) ([]TagCount, error) {
+	if err := a.Require(auth.CustomerRead); err != nil {
+		return nil, err
+	}
+	tags, err := s.store.ListTags(ctx, visibilityOf(a))
+	if err != nil {
+		return nil, fmt.Errorf("customer: list tags: %w", err)
+	}
+	return tags, nil
+}

@@ -1,0 +1,247 @@
+package customer
+
+import (
+	"fmt"
+	"net/mail"
+	"slices"
+	"strings"
+	"unicode"
+
+	"github.com/nyaruka/phonenumbers"
+
+	"github.com/scrms/scrms/internal/fault"
+)
+
+// Limits on what one customer record may hold.
+const (
+	maxNameLen      = 200
+	maxContacts     = 10
+	maxTags         = 50
+	maxTagLen       = 50
+	maxLabelLen     = 50
+	maxExternalID   = 200
+	maxAddressField = 200
+	maxNoteLen      = 20000
+)
+
+// normalize cleans c in place (trims, lower-cases emails, formats phones in
+// E.164, picks one primary of each kind) and returns every problem found,
+// each naming its field as the API spells it.
+func normalize(c *Customer, defaultRegion string) error {
+	var f fault.Fields
+	c.FirstName = strings.TrimSpace(c.FirstName)
+	c.LastName = strings.TrimSpace(c.LastName)
+	c.OrgName = strings.TrimSpace(c.OrgName)
+	c.ExternalID = strings.TrimSpace(c.ExternalID)
+	switch c.Kind {
+	case Person:
+		c.OrgName = ""
+		if c.FirstName == "" && c.LastName == "" {
+			f.Add("last_name", "a person needs a first or a last name")
+		}
+		c.Name = strings.TrimSpace(c.FirstName + " " + c.LastName)
+	case Organization:
+		if c.OrgName == "" {
+			// An organisation may be given by "name" alone; persons' names are ignored for it.
+			c.OrgName = strings.TrimSpace(c.Name)
+		}
+		c.FirstName, c.LastName = "", ""
+		if c.OrgName == "" {
+			f.Add("name", "an organization needs a name")
+		}
+		c.Name = c.OrgName
+	default:
+		f.Add("kind", "must be person or organization")
+	}
+	for field, v := range map[string]string{"first_name": c.FirstName, "last_name": c.LastName, "name": c.OrgName} {
+		if len(v) > maxNameLen {
+			f.Add(field, "must be at most %d characters", maxNameLen)
+		}
+		if hasControl(v) {
+			f.Add(field, "must not contain control characters")
+		}
+	}
+	if len(c.ExternalID) > maxExternalID || hasControl(c.ExternalID) {
+		f.Add("external_id", "must be at most %d printable characters", maxExternalID)
+	}
+	if c.LifecycleStage == "" {
+		c.LifecycleStage = "lead"
+	}
+	if !slices.Contains(LifecycleStages, c.LifecycleStage) {
+		f.Add("lifecycle_stage", "must be one of %s", strings.Join(LifecycleStages, ", "))
+	}
+	if c.Status == "" {
+		c.Status = "active"
+	}
+	if !slices.Contains(Statuses, c.Status) {
+		f.Add("status", "must be one of %s", strings.Join(Statuses, ", "))
+	}
+	normalizeEmails(c, &f)
+	normalizePhones(c, defaultRegion, &f)
+	normalizeAddresses(c, &f)
+	normalizeTags(c, &f)
+	return f.Err()
+}
+
+func hasControl(s string) bool {
+	return strings.IndexFunc(s, func(r rune) bool { return unicode.IsControl(r) }) >= 0
+}
+
+func normalizeEmails(c *Customer, f *fault.Fields) {
+	if len(c.Emails) > maxContacts {
+		f.Add("emails", "at most %d email addresses", maxContacts)
+		return
+	}
+	seen := map[string]bool{}
+	out := c.Emails[:0:0]
+	primaries := 0
+	for i, e := range c.Emails {
+		e.Address = strings.ToLower(strings.TrimSpace(e.Address))
+		e.Label = strings.TrimSpace(e.Label)
+		field := fmt.Sprintf("emails[%d].address", i)
+		a, err := mail.ParseAddress(e.Address)
+		switch {
+		case e.Address == "":
+			f.Add(field, "is required")
+			continue
+		case err != nil || a.Address != e.Address || !strings.Contains(e.Address, "@") || len(e.Address) > 254:
+			f.Add(field, "is not a valid email address")
+			continue
+		case seen[e.Address]:
+			f.Add(field, "is listed twice")
+			continue
+		}
+		if len(e.Label) > maxLabelLen || hasControl(e.Label) {
+			f.Add(fmt.Sprintf("emails[%d].label", i), "must be at most %d printable characters", maxLabelLen)
+		}
+		seen[e.Address] = true
+		if e.Primary {
+			primaries++
+		}
+		out = append(out, e)
+	}
+	if primaries > 1 {
+		f.Add("emails", "only one email address can be primary")
+	}
+	if primaries == 0 && len(out) > 0 {
+		out[0].Primary = true
+	}
+	c.Emails = out
+}
+
+func normalizePhones(c *Customer, region string, f *fault.Fields) {
+	if len(c.Phones) > maxContacts {
+		f.Add("phones", "at most %d phone numbers", maxContacts)
+		return
+	}
+	seen := map[string]bool{}
+	out := c.Phones[:0:0]
+	primaries := 0
+	for i, p := range c.Phones {
+		field := fmt.Sprintf("phones[%d].number", i)
+		raw := strings.TrimSpace(p.Number)
+		if raw == "" {
+			f.Add(field, "is required")
+			continue
+		}
+		num, err := phonenumbers.Parse(raw, region)
+		if err != nil || !phonenumbers.IsPossibleNumber(num) {
+			f.Add(field, "is not a valid phone number (use international form, e.g. +44 20 7946 0958)")
+			continue
+		}
+		p.Number = phonenumbers.Format(num, phonenumbers.E164)
+		p.Label = strings.TrimSpace(p.Label)
+		if seen[p.Number] {
+			f.Add(field, "is listed twice")
+			continue
+		}
+		if len(p.Label) > maxLabelLen || hasControl(p.Label) {
+			f.Add(fmt.Sprintf("phones[%d].label", i), "must be at most %d printable characters", maxLabelLen)
+		}
+		seen[p.Number] = true
+		if p.Primary {
+			primaries++
+		}
+		out = append(out, p)
+	}
+	if primaries > 1 {
+		f.Add("phones", "only one phone number can be primary")
+	}
+	if primaries == 0 && len(out) > 0 {
+		out[0].Primary = true
+	}
+	c.Phones = out
+}
+
+func normalizeAddresses(c *Customer, f *fault.Fields) {
+	if len(c.Addresses) > maxContacts {
+		f.Add("addresses", "at most %d addresses", maxContacts)
+		return
+	}
+	primaries := 0
+	for i := range c.Addresses {
+		a := &c.Addresses[i]
+		for name, v := range map[string]*string{"label": &a.Label, "line1": &a.Line1, "line2": &a.Line2,
+			"city": &a.City, "region": &a.Region, "postal_code": &a.PostalCode} {
+			*v = strings.TrimSpace(*v)
+			if len(*v) > maxAddressField || hasControl(*v) {
+				f.Add(fmt.Sprintf("addresses[%d].%s", i, name), "must be at most %d printable characters", maxAddressField)
+			}
+		}
+		a.Country = strings.ToUpper(strings.TrimSpace(a.Country))
+		if a.Country != "" && (len(a.Country) != 2 || !isUpperASCII(a.Country)) {
+			f.Add(fmt.Sprintf("addresses[%d].country", i), "must be a two-letter ISO country code")
+		}
+		if a.Line1 == "" && a.City == "" && a.PostalCode == "" {
+			f.Add(fmt.Sprintf("addresses[%d].line1", i), "an address needs at least a street, city or postal code")
+		}
+		if a.Primary {
+			primaries++
+		}
+	}
+	if primaries > 1 {
+		f.Add("addresses", "only one address can be primary")
+	}
+	if primaries == 0 && len(c.Addresses) > 0 {
+		c.Addresses[0].Primary = true
+	}
+}
+
+func isUpperASCII(s string) bool {
+	for _, r := range s {
+		if r < 'A' || r > 'Z' {
+			return false
+		}
+	}
+	return true
+}
+
+// NormalizeTag returns the stored form of a tag: trimmed, lower case, inner
+// spaces collapsed. It returns "" for a tag that cannot be stored.
+func NormalizeTag(t string) string {
+	t = strings.Join(strings.Fields(strings.ToLower(t)), " ")
+	if t == "" || len(t) > maxTagLen || hasControl(t) {
+		return ""
+	}
+	return t
+}
+
+func normalizeTags(c *Customer, f *fault.Fields) {
+	if len(c.Tags) > maxTags {
+		f.Add("tags", "at most %d tags", maxTags)
+		return
+	}
+	var out []string
+	for i, t := range c.Tags {
+		n := NormalizeTag(t)
+		if n == "" {
+			f.Add(fmt.Sprintf("tags[%d]", i), "must be 1 to %d printable characters", maxTagLen)
+			continue
+		}
+		if !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	slices.Sort(out)
+	c.Tags = out
+}

@@ -1,0 +1,4 @@
+package store
+
+// RewritePlaceholders exposes the placeholder rewriter to tests.
+var RewritePlaceholders = rewritePlaceholders

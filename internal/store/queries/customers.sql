@@ -1,0 +1,89 @@
+-- name: InsertCustomer :one
+INSERT INTO customers (kind, first_name, last_name, org_name, display_name, sort_name, lifecycle_stage,
+    status, owner_id, team_id, external_id, search_names, search_contacts, created_by, created_at, updated_at)
+VALUES (sqlc.arg(kind), sqlc.arg(first_name), sqlc.arg(last_name), sqlc.arg(org_name), sqlc.arg(display_name),
+    sqlc.arg(sort_name), sqlc.arg(lifecycle_stage), sqlc.arg(status), sqlc.narg(owner_id), sqlc.narg(team_id),
+    sqlc.narg(external_id), sqlc.arg(search_names), sqlc.arg(search_contacts), sqlc.narg(created_by), sqlc.arg(created_at), sqlc.arg(created_at))
+RETURNING id;
+
+-- name: FindCustomer :one
+SELECT id, kind, first_name, last_name, org_name, display_name, sort_name, lifecycle_stage, status,
+    owner_id, team_id, external_id, search_names, search_contacts, created_by, created_at, updated_at, deleted_at
+FROM customers WHERE id = sqlc.arg(id);
+
+-- name: FindCustomerIDByExternalID :one
+SELECT id FROM customers WHERE external_id = sqlc.arg(external_id);
+
+-- name: UpdateCustomer :exec
+UPDATE customers SET kind = sqlc.arg(kind), first_name = sqlc.arg(first_name), last_name = sqlc.arg(last_name),
+    org_name = sqlc.arg(org_name), display_name = sqlc.arg(display_name), sort_name = sqlc.arg(sort_name),
+    lifecycle_stage = sqlc.arg(lifecycle_stage), status = sqlc.arg(status), owner_id = sqlc.narg(owner_id),
+    team_id = sqlc.narg(team_id), external_id = sqlc.narg(external_id), search_names = sqlc.arg(search_names),
+    search_contacts = sqlc.arg(search_contacts),
+    updated_at = sqlc.arg(updated_at)
+WHERE id = sqlc.arg(id);
+
+-- name: SetCustomerDeleted :exec
+UPDATE customers SET deleted_at = sqlc.narg(deleted_at), updated_at = sqlc.arg(updated_at) WHERE id = sqlc.arg(id);
+
+-- name: ListContactPoints :many
+SELECT id, customer_id, kind, value, label, is_primary, position
+FROM contact_points WHERE customer_id = sqlc.arg(customer_id) ORDER BY kind, position;
+
+-- name: DeleteContactPoints :exec
+DELETE FROM contact_points WHERE customer_id = sqlc.arg(customer_id);
+
+-- name: InsertContactPoint :exec
+INSERT INTO contact_points (customer_id, kind, value, label, is_primary, position)
+VALUES (sqlc.arg(customer_id), sqlc.arg(kind), sqlc.arg(value), sqlc.arg(label), sqlc.arg(is_primary), sqlc.arg(position));
+
+-- name: ListAddresses :many
+SELECT id, customer_id, label, line1, line2, city, region, postal_code, country, is_primary, position
+FROM customer_addresses WHERE customer_id = sqlc.arg(customer_id) ORDER BY position;
+
+-- name: DeleteAddresses :exec
+DELETE FROM customer_addresses WHERE customer_id = sqlc.arg(customer_id);
+
+-- name: InsertAddress :exec
+INSERT INTO customer_addresses (customer_id, label, line1, line2, city, region, postal_code, country, is_primary, position)
+VALUES (sqlc.arg(customer_id), sqlc.arg(label), sqlc.arg(line1), sqlc.arg(line2), sqlc.arg(city), sqlc.arg(region),
+    sqlc.arg(postal_code), sqlc.arg(country), sqlc.arg(is_primary), sqlc.arg(position));
+
+-- name: ListCustomerTags :many
+SELECT tag FROM customer_tags WHERE customer_id = sqlc.arg(customer_id) ORDER BY tag;
+
+-- name: DeleteCustomerTags :exec
+DELETE FROM customer_tags WHERE customer_id = sqlc.arg(customer_id);
+
+-- name: InsertCustomerTag :exec
+INSERT INTO customer_tags (customer_id, tag) VALUES (sqlc.arg(customer_id), sqlc.arg(tag));
+
+-- name: ListTagCounts :many
+SELECT t.tag, COUNT(*) AS customers
+FROM customer_tags t JOIN customers c ON c.id = t.customer_id
+WHERE c.deleted_at IS NULL
+GROUP BY t.tag ORDER BY t.tag LIMIT 500;
+
+-- name: InsertNote :one
+INSERT INTO customer_notes (customer_id, author_id, body, pinned, created_at, updated_at)
+VALUES (sqlc.arg(customer_id), sqlc.narg(author_id), sqlc.arg(body), sqlc.arg(pinned), sqlc.arg(created_at), sqlc.arg(created_at))
+RETURNING id;
+
+-- name: FindNote :one
+SELECT n.id, n.customer_id, n.author_id, COALESCE(u.name, '') AS author_name, n.body, n.pinned, n.created_at, n.updated_at
+FROM customer_notes n LEFT JOIN users u ON u.id = n.author_id
+WHERE n.id = sqlc.arg(id);
+
+-- name: ListNotes :many
+SELECT n.id, n.customer_id, n.author_id, COALESCE(u.name, '') AS author_name, n.body, n.pinned, n.created_at, n.updated_at
+FROM customer_notes n LEFT JOIN users u ON u.id = n.author_id
+WHERE n.customer_id = sqlc.arg(customer_id)
+ORDER BY n.pinned DESC, n.created_at DESC, n.id DESC
+LIMIT sqlc.arg(lim);
+
+-- name: UpdateNote :exec
+UPDATE customer_notes SET body = sqlc.arg(body), pinned = sqlc.arg(pinned), updated_at = sqlc.arg(updated_at)
+WHERE id = sqlc.arg(id);
+
+-- name: DeleteNote :exec
+DELETE FROM customer_notes WHERE id = sqlc.arg(id);

@@ -1,0 +1,129 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"slices"
+	"sort"
+
+	"github.com/scrms/scrms/internal/audit"
+	"github.com/scrms/scrms/internal/customer"
+)
+
+// A timeline merges several sources (notes, audit changes, and later
+// interactions, orders, cases…). Each source is asked for the page after the
+// cursor in the shared order (time, kind, id, all descending) and the results
+// are merged, so a page never needs more than limit rows from each source.
+
+// beforeCond returns the condition placing a row of kind strictly before the
+// cursor in the timeline order, for the source's time and id columns.
+func beforeCond(pos *customer.TimelinePos, kind, atCol, idCol string) (string, []any) {
+	if pos == nil {
+		return "", nil
+	}
+	switch {
+	case kind < pos.Kind:
+		return " AND " + atCol + " <= ?", []any{pos.At}
+	case kind > pos.Kind:
+		return " AND " + atCol + " < ?", []any{pos.At}
+	default:
+		return " AND (" + atCol + " < ? OR (" + atCol + " = ? AND " + idCol + " < ?))", []any{pos.At, pos.At, pos.RefID}
+	}
+}
+
+// Timeline returns up to q.Limit events of a customer before q.Before.
+func (s *Store) Timeline(ctx context.Context, q customer.TimelineQuery) ([]customer.Event, error) {
+	c := conn{q: s.read, pg: s.engine == Postgres}
+	var events []customer.Event
+	if slices.Contains(q.Kinds, "note") {
+		cond, args := beforeCond(q.Before, "note", "n.created_at", "n.id")
+		rows, err := c.QueryContext(ctx, `SELECT n.id, n.created_at, n.body, n.pinned, COALESCE(u.name, '')
+FROM customer_notes n LEFT JOIN users u ON u.id = n.author_id
+WHERE n.customer_id = ?`+cond+` ORDER BY n.created_at DESC, n.id DESC LIMIT ?`,
+			append(append([]any{q.CustomerID}, args...), q.Limit)...)
+		if err != nil {
+			return nil, fmt.Errorf("store: timeline notes: %w", err)
+		}
+		for rows.Next() {
+			var ev customer.Event
+			var pinned bool
+			if err := rows.Scan(&ev.RefID, &ev.At, &ev.Body, &pinned, &ev.Actor); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			ev.Kind, ev.Action, ev.Title = "note", "note", "Note"
+			if pinned {
+				ev.Title = "Pinned note"
+			}
+			events = append(events, ev)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	if slices.Contains(q.Kinds, "change") {
+		cond, args := beforeCond(q.Before, "change", "a.at", "a.id")
+		// The note itself shows its creation; its audit line would repeat it.
+		rows, err := c.QueryContext(ctx, `SELECT a.id, a.at, a.action, a.entity_type, a.actor_label, a.changes
+FROM audit_log a
+WHERE a.customer_id = ? AND NOT (a.entity_type = 'note' AND a.action = 'create')`+cond+`
+ORDER BY a.at DESC, a.id DESC LIMIT ?`, append(append([]any{q.CustomerID}, args...), q.Limit)...)
+		if err != nil {
+			return nil, fmt.Errorf("store: timeline changes: %w", err)
+		}
+		for rows.Next() {
+			var ev customer.Event
+			var entity, changes string
+			if err := rows.Scan(&ev.RefID, &ev.At, &ev.Action, &entity, &ev.Actor, &changes); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			var ch []audit.Change
+			if err := json.Unmarshal([]byte(changes), &ch); err != nil {
+				rows.Close()
+				return nil, fmt.Errorf("store: timeline change %d: %w", ev.RefID, err)
+			}
+			for _, x := range ch {
+				ev.Changes = append(ev.Changes, customer.Change{Field: x.Field, Old: x.Old, New: x.New})
+			}
+			ev.Kind = "change"
+			ev.Title = changeTitle(entity, ev.Action)
+			events = append(events, ev)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	for i := range events {
+		events[i].At = events[i].At.UTC()
+	}
+	sort.SliceStable(events, func(i, j int) bool {
+		a, b := events[i], events[j]
+		if !a.At.Equal(b.At) {
+			return a.At.After(b.At)
+		}
+		if a.Kind != b.Kind {
+			return a.Kind > b.Kind
+		}
+		return a.RefID > b.RefID
+	})
+	if len(events) > q.Limit {
+		events = events[:q.Limit]
+	}
+	return events, nil
+}
+
+func changeTitle(entity, action string) string {
+	titles := map[string]string{
+		"customer/create": "Customer created", "customer/update": "Customer updated",
+		"customer/delete": "Customer deleted", "customer/restore": "Customer restored",
+		"note/update": "Note edited", "note/delete": "Note deleted",
+	}
+	if t, ok := titles[entity+"/"+action]; ok {
+		return t
+	}
+	return entity + " " + action
+}
