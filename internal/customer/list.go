@@ -158,6 +158,20 @@ func (s *Service) FindCustomers(ctx context.Context, a auth.Actor, f Filter) (Pa
 	return p, nil
 }
 
+// CountCustomers counts the customers the actor may see that match the
+// filter (its sort, cursor and page size are ignored).
+func (s *Service) CountCustomers(ctx context.Context, a auth.Actor, f Filter) (int, error) {
+	if err := a.Require(auth.CustomerRead); err != nil {
+		return 0, err
+	}
+	f.Sort, f.Cursor, f.Limit = "", "", 0
+	q, err := s.listQuery(a, f)
+	if err != nil {
+		return 0, err
+	}
+	return s.store.CountCustomers(ctx, q)
+}
+
 // ExportCustomers streams every customer matching the filter (ignoring its
 // page size) to emit, and records the export in the audit log.
 func (s *Service) ExportCustomers(ctx context.Context, a auth.Actor, f Filter, emit func(Summary) error) (int, error) {

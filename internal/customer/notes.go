@@ -122,3 +122,14 @@ func (s *Service) DeleteNote(ctx context.Context, a auth.Actor, customerID, note
 	e.Changes = []audit.Change{{Field: "body", Old: n.Body}}
 	return s.store.DeleteNote(ctx, noteID, e)
 }
+
+// Notes returns a customer's notes, pinned first, then newest first.
+func (s *Service) Notes(ctx context.Context, a auth.Actor, customerID int64, limit int) ([]Note, error) {
+	if _, err := s.findVisible(ctx, a, customerID); err != nil {
+		return nil, err
+	}
+	if limit < 1 || limit > 200 {
+		limit = 50
+	}
+	return s.store.ListNotes(ctx, customerID, limit)
+}

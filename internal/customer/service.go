@@ -23,10 +23,12 @@ type Store interface {
 	UpdateCustomer(ctx context.Context, id int64, change func(cur Customer) (Customer, SearchText, audit.Entry, error)) (Customer, error)
 	SetCustomerDeleted(ctx context.Context, id int64, deletedAt, at time.Time, e audit.Entry) error
 	ListCustomers(ctx context.Context, q ListQuery) ([]Summary, error)
+	CountCustomers(ctx context.Context, q ListQuery) (int, error)
 	ListTags(ctx context.Context, v Visibility) ([]TagCount, error)
 
 	CreateNote(ctx context.Context, n Note, e audit.Entry) (int64, error)
 	FindNote(ctx context.Context, id int64) (Note, error)
+	ListNotes(ctx context.Context, customerID int64, limit int) ([]Note, error)
 	UpdateNote(ctx context.Context, n Note, e audit.Entry) error
 	DeleteNote(ctx context.Context, id int64, e audit.Entry) error
 	Timeline(ctx context.Context, q TimelineQuery) ([]Event, error)

@@ -68,9 +68,9 @@ func (w *where) visibility(v customer.Visibility) {
 	}
 }
 
-// ListCustomers returns one page of customer summaries.
-func (s *Store) ListCustomers(ctx context.Context, q customer.ListQuery) ([]customer.Summary, error) {
-	var w where
+// filterWhere builds the conditions every customer list and count share.
+func (s *Store) filterWhere(q customer.ListQuery) *where {
+	w := &where{}
 	if q.Deleted {
 		w.add("c.deleted_at IS NOT NULL")
 	} else {
@@ -102,6 +102,24 @@ func (s *Store) ListCustomers(ctx context.Context, q customer.ListQuery) ([]cust
 	if !q.CreatedTo.IsZero() {
 		w.add("c.created_at < ?", q.CreatedTo.UTC())
 	}
+	return w
+}
+
+// CountCustomers counts the customers matching a query (its page is ignored).
+func (s *Store) CountCustomers(ctx context.Context, q customer.ListQuery) (int, error) {
+	w := s.filterWhere(q)
+	var n int
+	err := conn{q: s.read, pg: s.engine == Postgres}.QueryRowContext(ctx,
+		"SELECT COUNT(*) FROM customers c"+w.sql(), w.args...).Scan(&n)
+	if err != nil {
+		return 0, fmt.Errorf("store: count customers: %w", err)
+	}
+	return n, nil
+}
+
+// ListCustomers returns one page of customer summaries.
+func (s *Store) ListCustomers(ctx context.Context, q customer.ListQuery) ([]customer.Summary, error) {
+	w := s.filterWhere(q)
 	order := ""
 	switch q.Sort {
 	case "created":

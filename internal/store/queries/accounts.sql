@@ -113,3 +113,6 @@ WHERE email = sqlc.arg(email) AND succeeded = FALSE AND at > sqlc.arg(since);
 -- name: CountLoginFailuresByIP :one
 SELECT COUNT(*) FROM login_attempts
 WHERE ip = sqlc.arg(ip) AND succeeded = FALSE AND at > sqlc.arg(since);
+
+-- name: DeleteOldLoginAttempts :exec
+DELETE FROM login_attempts WHERE at < sqlc.arg(before);

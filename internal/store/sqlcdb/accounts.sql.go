@@ -196,6 +196,15 @@ func (q *Queries) DeleteExpiredSessions(ctx context.Context, now time.Time) erro
 	return err
 }
 
+const deleteOldLoginAttempts = `-- name: DeleteOldLoginAttempts :exec
+DELETE FROM login_attempts WHERE at < ?1
+`
+
+func (q *Queries) DeleteOldLoginAttempts(ctx context.Context, before time.Time) error {
+	_, err := q.db.ExecContext(ctx, deleteOldLoginAttempts, before)
+	return err
+}
+
 const deleteSession = `-- name: DeleteSession :exec
 DELETE FROM sessions WHERE token_hash = ?1
 `

@@ -1,0 +1,147 @@
+// Package app wires SCRMS together: configuration, storage, services, the web
+// UI, the JSON API, background jobs and the HTTP server.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/scrms/scrms/internal/api"
+	"github.com/scrms/scrms/internal/auth"
+	"github.com/scrms/scrms/internal/config"
+	"github.com/scrms/scrms/internal/customer"
+	"github.com/scrms/scrms/internal/jobs"
+	"github.com/scrms/scrms/internal/store"
+	"github.com/scrms/scrms/internal/web"
+)
+
+// App is a running SCRMS: its store, services and HTTP handler.
+type App struct {
+	Config    config.Config
+	Log       *slog.Logger
+	Store     *store.Store
+	Auth      *auth.Service
+	Customers *customer.Service
+	Jobs      *jobs.Runner
+	Handler   http.Handler
+	Registry  *prometheus.Registry
+	version   string
+}
+
+// Options adjust an App for tests and tools.
+type Options struct {
+	PasswordParams auth.PasswordParams // zero: the production cost
+	Now            func() time.Time
+}
+
+// New opens the database, migrates it and builds every service.
+func New(ctx context.Context, cfg config.Config, log *slog.Logger, version string, opt Options) (*App, error) {
+	st, err := store.Open(ctx, cfg.DatabaseURL, log)
+	if err != nil {
+		return nil, err
+	}
+	applied, err := st.Migrate(ctx)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	if len(applied) > 0 {
+		log.Info("database migrated", "engine", st.Engine(), "applied", applied)
+	}
+	params := opt.PasswordParams
+	if params == (auth.PasswordParams{}) {
+		params = auth.DefaultPasswordParams
+	}
+	a := &App{Config: cfg, Log: log, Store: st, version: version, Registry: prometheus.NewRegistry()}
+	a.Auth = auth.NewService(st, auth.NewHasher(params, 2), auth.Options{Now: opt.Now})
+	a.Customers = customer.NewService(st, customer.Options{DefaultRegion: cfg.DefaultRegion, Now: opt.Now})
+	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		collectors.NewDBStatsCollector(st.DB(), "write"))
+	if st.ReadDB() != st.DB() {
+		a.Registry.MustRegister(collectors.NewDBStatsCollector(st.ReadDB(), "read"))
+	}
+	a.Jobs, err = jobs.New(ctx, st, cfg.DatabaseURL, log, a.Registry, cfg.Jobs)
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	a.Handler = a.routes()
+	return a, nil
+}
+
+func (a *App) routes() http.Handler {
+	mux := http.NewServeMux()
+	apiHandler := api.New(api.Deps{Auth: a.Auth, Customers: a.Customers, Audit: a.Store, Idempotency: a.Store,
+		Log: a.Log, MaxBodyBytes: a.Config.MaxBodyBytes, Version: a.version, BaseURL: a.Config.BaseURL,
+		RequestID: RequestID})
+	mux.Handle(api.Prefix+"/", http.StripPrefix(api.Prefix, apiHandler))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		fmt.Fprintln(w, "ok")
+	})
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithTimeout(r.Context(), 2*time.Second)
+		defer cancel()
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		if err := a.Store.Ping(ctx); err != nil {
+			a.Log.Warn("not ready", "err", err)
+			http.Error(w, "database unavailable", http.StatusServiceUnavailable)
+			return
+		}
+		fmt.Fprintln(w, "ready")
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(a.Registry, promhttp.HandlerOpts{}))
+	mux.Handle("/", web.New(web.Deps{Auth: a.Auth, Customers: a.Customers, Audit: a.Store, Log: a.Log,
+		SecureCookies: a.Config.SecureCookies, BaseURL: a.Config.BaseURL, RequestID: RequestID, Version: a.version}))
+	// Cross-origin state changes are refused everywhere; API clients send no
+	// browser origin headers and pass.
+	protected := http.NewCrossOriginProtection().Handler(mux)
+	return observe(a.Log, newHTTPMetrics(a.Registry), protected)
+}
+
+// Serve listens on the configured address until ctx ends, then shuts down
+// gracefully: it stops accepting, lets requests finish, and stops the jobs.
+func (a *App) Serve(ctx context.Context) error {
+	ln, err := net.Listen("tcp", a.Config.Addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", a.Config.Addr, err)
+	}
+	return a.ServeListener(ctx, ln)
+}
+
+// ServeListener serves on ln until ctx ends.
+func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{Handler: a.Handler, ReadHeaderTimeout: 10 * time.Second, IdleTimeout: 2 * time.Minute,
+		ErrorLog: slog.NewLogLogger(a.Log.Handler(), slog.LevelWarn)}
+	if err := a.Jobs.Start(ctx); err != nil {
+		return err
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	a.Log.Info("SCRMS listening", "addr", ln.Addr().String(), "engine", a.Store.Engine(), "version", a.version)
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+	}
+	a.Log.Info("shutting down", "timeout", a.Config.ShutdownTimeout)
+	sctx, cancel := context.WithTimeout(context.Background(), a.Config.ShutdownTimeout)
+	defer cancel()
+	err := srv.Shutdown(sctx)
+	if jerr := a.Jobs.Stop(sctx); jerr != nil {
+		err = errors.Join(err, jerr)
+	}
+	return err
+}
+
+// Close releases the database.
+func (a *App) Close() error { return a.Store.Close() }

@@ -1,0 +1,257 @@
+package app
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+
+	"github.com/scrms/scrms/internal/auth"
+	"github.com/scrms/scrms/internal/config"
+	"github.com/scrms/scrms/internal/fault"
+)
+
+// Env is what the command line runs with; tests supply their own.
+type Env struct {
+	Args    []string // without the program name
+	Stdin   io.Reader
+	Stdout  io.Writer
+	Stderr  io.Writer
+	Getenv  func(string) string
+	Version string
+	Options Options
+}
+
+const usage = `SCRMS — customer relationship management
+
+Usage: scrms [command] [flags]
+
+Commands:
+  serve                 run the web UI, API and background jobs (the default)
+  migrate               bring the database schema up to date and exit
+  user create           create a user: --email E --name N --role ROLE [--team NAME] --password-stdin
+  user set-password     set a user's password: --email E --password-stdin
+  token create          create an API token: --email E --name LABEL (prints the token alone)
+  demo                  fill the database with sample data: --customers N [--seed S]
+  version               print the version
+
+Settings (flag, environment variable, default):
+`
+
+func printUsage(w io.Writer) {
+	fmt.Fprint(w, usage)
+	for _, v := range config.Vars {
+		fmt.Fprintf(w, "  --%-18s %-24s %s\n      %s\n", v.Flag, v.Env, v.Default, v.Help)
+	}
+}
+
+// Main runs one command line and returns the process exit code.
+func Main(ctx context.Context, env Env) int {
+	args := env.Args
+	cmd := "serve"
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+		if (cmd == "user" || cmd == "token") && len(args) > 0 {
+			cmd, args = cmd+" "+args[0], args[1:]
+		}
+	}
+	var err error
+	switch cmd {
+	case "serve":
+		err = runServe(ctx, env, args)
+	case "migrate":
+		err = runMigrate(ctx, env, args)
+	case "user create":
+		err = runUserCreate(ctx, env, args)
+	case "user set-password":
+		err = runSetPassword(ctx, env, args)
+	case "token create":
+		err = runTokenCreate(ctx, env, args)
+	case "demo":
+		err = runDemo(ctx, env, args)
+	case "version":
+		fmt.Fprintln(env.Stdout, "scrms", env.Version)
+	case "help", "-h", "--help":
+		printUsage(env.Stdout)
+	default:
+		fmt.Fprintf(env.Stderr, "scrms: unknown command %q\n\n", cmd)
+		printUsage(env.Stderr)
+		return 2
+	}
+	if err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			printUsage(env.Stdout)
+			return 0
+		}
+		fmt.Fprintln(env.Stderr, "scrms:", describe(err))
+		return 1
+	}
+	return 0
+}
+
+// describe prints a domain error with its fields, others as they are.
+func describe(err error) string {
+	if e, ok := fault.As(err); ok && e.Code != fault.Internal {
+		s := e.Message
+		for _, f := range e.Fields {
+			s += fmt.Sprintf("\n  %s: %s", f.Field, f.Message)
+		}
+		return s
+	}
+	return err.Error()
+}
+
+func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
+	opts := &slog.HandlerOptions{Level: cfg.LogLevel}
+	if cfg.LogFormat == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// open loads the configuration (with a command's own flags) and opens the app.
+func open(ctx context.Context, env Env, args []string, extra func(*flag.FlagSet)) (*App, error) {
+	cfg, rest, err := config.Load(args, env.Getenv, extra)
+	if err != nil {
+		return nil, err
+	}
+	if len(rest) > 0 {
+		return nil, fmt.Errorf("unexpected arguments: %s", strings.Join(rest, " "))
+	}
+	return New(ctx, cfg, newLogger(cfg, env.Stderr), env.Version, env.Options)
+}
+
+func runServe(ctx context.Context, env Env, args []string) error {
+	a, err := open(ctx, env, args, nil)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	return a.Serve(ctx)
+}
+
+func runMigrate(ctx context.Context, env Env, args []string) error {
+	a, err := open(ctx, env, args, nil)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	fmt.Fprintln(env.Stdout, "database is up to date")
+	return nil
+}
+
+// readPassword reads one line from stdin (for --password-stdin).
+func readPassword(r io.Reader) (string, error) {
+	line, err := bufio.NewReader(r).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", err
+	}
+	return strings.TrimRight(line, "\r\n"), nil
+}
+
+func runUserCreate(ctx context.Context, env Env, args []string) error {
+	var email, name, role, team string
+	var fromStdin bool
+	a, err := open(ctx, env, args, func(fs *flag.FlagSet) {
+		fs.StringVar(&email, "email", "", "the user's email (sign-in name)")
+		fs.StringVar(&name, "name", "", "the user's full name")
+		fs.StringVar(&role, "role", "", "admin, manager, sales, marketing, service, loyalty or readonly")
+		fs.StringVar(&team, "team", "", "team name (created if it does not exist)")
+		fs.BoolVar(&fromStdin, "password-stdin", false, "read the password from standard input")
+	})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if !fromStdin {
+		return errors.New("user create: pass --password-stdin and the password on standard input")
+	}
+	pw, err := readPassword(env.Stdin)
+	if err != nil {
+		return err
+	}
+	sys := auth.System("cli")
+	var teamID int64
+	if team != "" {
+		teamID, err = a.teamByName(ctx, sys, team)
+		if err != nil {
+			return err
+		}
+	}
+	u, err := a.Auth.CreateUser(ctx, sys, auth.NewUser{Email: email, Name: name, Role: auth.Role(role), TeamID: teamID, Password: pw})
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "created user %d %s (%s)\n", u.ID, u.Email, u.Role)
+	return nil
+}
+
+func (a *App) teamByName(ctx context.Context, sys auth.Actor, name string) (int64, error) {
+	teams, err := a.Auth.ListTeams(ctx)
+	if err != nil {
+		return 0, err
+	}
+	for _, t := range teams {
+		if strings.EqualFold(t.Name, strings.TrimSpace(name)) {
+			return t.ID, nil
+		}
+	}
+	t, err := a.Auth.CreateTeam(ctx, sys, name)
+	return t.ID, err
+}
+
+func runSetPassword(ctx context.Context, env Env, args []string) error {
+	var email string
+	var fromStdin bool
+	a, err := open(ctx, env, args, func(fs *flag.FlagSet) {
+		fs.StringVar(&email, "email", "", "the user's email")
+		fs.BoolVar(&fromStdin, "password-stdin", false, "read the new password from standard input")
+	})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if !fromStdin {
+		return errors.New("user set-password: pass --password-stdin and the password on standard input")
+	}
+	pw, err := readPassword(env.Stdin)
+	if err != nil {
+		return err
+	}
+	if err := a.Auth.SetPassword(ctx, auth.System("cli"), email, pw); err != nil {
+		if fault.Is(err, fault.NotFound) {
+			return fmt.Errorf("no user has the email %q", email)
+		}
+		return err
+	}
+	fmt.Fprintln(env.Stdout, "password changed; the user's sessions and API tokens have ended")
+	return nil
+}
+
+func runTokenCreate(ctx context.Context, env Env, args []string) error {
+	var email, name string
+	a, err := open(ctx, env, args, func(fs *flag.FlagSet) {
+		fs.StringVar(&email, "email", "", "the user the token acts as")
+		fs.StringVar(&name, "name", "", "a label saying what uses the token")
+	})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	secret, _, err := a.Auth.CreateAPITokenFor(ctx, auth.System("cli"), email, name)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(env.Stdout, secret)
+	return nil
+}
+
+// OSEnv is the environment of the real process.
+func OSEnv(version string) Env {
+	return Env{Args: os.Args[1:], Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv, Version: version}
+}

@@ -1,0 +1,86 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"time"
+
+	"github.com/scrms/scrms/internal/audit"
+	"github.com/scrms/scrms/internal/auth"
+	"github.com/scrms/scrms/internal/customer"
+	"github.com/scrms/scrms/internal/demo"
+)
+
+// demoBatch is how many customers go into one transaction.
+const demoBatch = 20000
+
+func runDemo(ctx context.Context, env Env, args []string) error {
+	var n int
+	var seed uint64
+	a, err := open(ctx, env, args, func(fs *flag.FlagSet) {
+		fs.IntVar(&n, "customers", 1000, "how many customers to add")
+		fs.Uint64Var(&seed, "seed", 1, "random seed; the same seed gives the same data")
+	})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if n < 1 || n > 10_000_000 {
+		return errors.New("demo: --customers must be between 1 and 10000000")
+	}
+	start := time.Now()
+	added, err := a.Demo(ctx, n, seed, func(done int) {
+		fmt.Fprintf(env.Stderr, "\r%d / %d customers", done, n)
+	})
+	fmt.Fprintln(env.Stderr)
+	if err != nil {
+		return err
+	}
+	d := time.Since(start)
+	fmt.Fprintf(env.Stdout, "added %d customers in %.1fs (%.0f/s)\n", added, d.Seconds(), float64(added)/d.Seconds())
+	return nil
+}
+
+// Demo adds n generated customers owned round-robin by the existing active
+// users, in batches. A second run with the same seed adds the same people
+// again under new external ids.
+func (a *App) Demo(ctx context.Context, n int, seed uint64, progress func(int)) (int, error) {
+	users, err := a.Auth.ListUsers(ctx, auth.System("demo"))
+	if err != nil {
+		return 0, err
+	}
+	var owners []int64
+	teams := map[int64]int64{}
+	for _, u := range users {
+		if u.Active {
+			owners = append(owners, u.ID)
+			teams[u.ID] = u.TeamID
+		}
+	}
+	count, err := a.Store.CountCustomers(ctx, customer.ListQuery{Visibility: customer.Visibility{Scope: auth.ScopeAll}})
+	if err != nil {
+		return 0, err
+	}
+	gen := demo.NewGenerator(seed+uint64(count), owners, teams, time.Now())
+	done := 0
+	for done < n {
+		size := min(demoBatch, n-done)
+		batch := make([]customer.Customer, size)
+		for i := range batch {
+			batch[i] = gen.Next()
+			batch[i].ExternalID = fmt.Sprintf("demo-%d-%d", seed, count+done+i+1)
+		}
+		e := auth.System("demo").Audit("bulk_create", "customer", 0, time.Now().UTC())
+		e.Changes = []audit.Change{{Field: "customers", New: fmt.Sprint(size)}}
+		if err := a.Store.BulkInsertCustomers(ctx, batch, e); err != nil {
+			return done, err
+		}
+		done += size
+		if progress != nil {
+			progress(done)
+		}
+	}
+	return done, nil
+}

@@ -1,0 +1,282 @@
+// Package web serves SCRMS's staff UI: server-rendered templ pages, a small
+// script of our own for progressive enhancement, and static files under
+// content-hashed names so that they can be cached for good.
+package web
+
+import (
+	"context"
+	"crypto/sha256"
+	"embed"
+	"encoding/hex"
+	"io/fs"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"path"
+	"strings"
+	"time"
+
+	"github.com/a-h/templ"
+
+	"github.com/scrms/scrms/internal/audit"
+	"github.com/scrms/scrms/internal/auth"
+	"github.com/scrms/scrms/internal/customer"
+	"github.com/scrms/scrms/internal/fault"
+	"github.com/scrms/scrms/internal/help"
+)
+
+//go:embed static
+var staticFS embed.FS
+
+// AuditLog is the audit log as the UI reads and appends to it.
+type AuditLog interface {
+	audit.Reader
+	AppendAudit(ctx context.Context, e audit.Entry) error
+}
+
+// Deps are what the UI needs.
+type Deps struct {
+	Auth          *auth.Service
+	Customers     *customer.Service
+	Audit         AuditLog
+	Log           *slog.Logger
+	SecureCookies bool
+	BaseURL       string
+	Version       string
+	RequestID     func(*http.Request) string
+}
+
+type site struct {
+	Deps
+	assets map[string]string // logical name -> hashed URL
+	files  map[string]string // hashed file name -> embedded path
+	guide  *help.Guide
+}
+
+// New returns the UI handler.
+func New(d Deps) http.Handler {
+	s := &site{Deps: d, assets: map[string]string{}, files: map[string]string{}, guide: help.Load()}
+	entries, _ := fs.ReadDir(staticFS, "static")
+	for _, e := range entries {
+		b, _ := staticFS.ReadFile("static/" + e.Name())
+		sum := sha256.Sum256(b)
+		ext := path.Ext(e.Name())
+		hashed := strings.TrimSuffix(e.Name(), ext) + "." + hex.EncodeToString(sum[:])[:10] + ext
+		s.assets[e.Name()] = "/static/" + hashed
+		s.files[hashed] = "static/" + e.Name()
+	}
+	return s.routes()
+}
+
+func (s *site) routes() http.Handler {
+	mux := http.NewServeMux()
+	mux.HandleFunc("GET /static/{file}", s.static)
+	mux.Handle("GET /setup", s.handle(s.setupPage))
+	mux.Handle("POST /setup", s.handle(s.setupSubmit))
+	mux.Handle("GET /login", s.handle(s.loginPage))
+	mux.Handle("POST /login", s.handle(s.loginSubmit))
+	mux.Handle("POST /logout", s.handle(s.logout))
+	mux.Handle("GET /invite/{secret}", s.handle(s.invitePage))
+	mux.Handle("POST /invite/{secret}", s.handle(s.inviteSubmit))
+
+	mux.Handle("GET /{$}", s.user(s.dashboard))
+	mux.Handle("GET /customers", s.user(s.customerList))
+	mux.Handle("GET /customers/export.csv", s.user(s.customerExport))
+	mux.Handle("GET /customers/new", s.user(s.customerNew))
+	mux.Handle("POST /customers", s.user(s.customerCreate))
+	mux.Handle("GET /customers/{id}", s.user(s.customerProfile))
+	mux.Handle("GET /customers/{id}/edit", s.user(s.customerEdit))
+	mux.Handle("POST /customers/{id}", s.user(s.customerUpdate))
+	mux.Handle("POST /customers/{id}/delete", s.user(s.customerDelete))
+	mux.Handle("POST /customers/{id}/restore", s.user(s.customerRestore))
+	mux.Handle("POST /customers/{id}/notes", s.user(s.noteCreate))
+	mux.Handle("POST /customers/{id}/notes/{note}/pin", s.user(s.notePin))
+	mux.Handle("POST /customers/{id}/notes/{note}/delete", s.user(s.noteDelete))
+
+	mux.Handle("GET /account", s.user(s.accountPage))
+	mux.Handle("POST /account/password", s.user(s.accountPassword))
+	mux.Handle("POST /account/tokens", s.user(s.tokenCreate))
+	mux.Handle("POST /account/tokens/{id}/revoke", s.user(s.tokenRevoke))
+
+	mux.Handle("GET /admin/users", s.user(s.usersPage))
+	mux.Handle("POST /admin/invites", s.user(s.inviteCreate))
+	mux.Handle("POST /admin/users/{id}/access", s.user(s.userAccess))
+	mux.Handle("POST /admin/teams", s.user(s.teamCreate))
+	mux.Handle("GET /admin/audit", s.user(s.auditPage))
+
+	mux.Handle("GET /help/guide", s.handle(s.guidePage))
+	return mux
+}
+
+func (s *site) static(w http.ResponseWriter, r *http.Request) {
+	name, ok := s.files[r.PathValue("file")]
+	if !ok {
+		http.NotFound(w, r)
+		return
+	}
+	b, _ := staticFS.ReadFile(name)
+	switch path.Ext(name) {
+	case ".css":
+		w.Header().Set("Content-Type", "text/css; charset=utf-8")
+	case ".js":
+		w.Header().Set("Content-Type", "text/javascript; charset=utf-8")
+	}
+	w.Header().Set("Cache-Control", "public, max-age=31536000, immutable")
+	_, _ = w.Write(b)
+}
+
+// handlerFunc is a page handler that returns its error instead of writing it.
+type handlerFunc func(w http.ResponseWriter, r *http.Request) error
+
+// userHandlerFunc is a page handler for a signed-in user.
+type userHandlerFunc func(w http.ResponseWriter, r *http.Request, a auth.Actor) error
+
+// statusOf is the one table from domain error codes to HTTP statuses.
+var statusOf = map[fault.Code]int{
+	fault.Invalid:         http.StatusUnprocessableEntity,
+	fault.NotFound:        http.StatusNotFound,
+	fault.Conflict:        http.StatusConflict,
+	fault.Forbidden:       http.StatusForbidden,
+	fault.Unauthenticated: http.StatusUnauthorized,
+	fault.TooManyRequests: http.StatusTooManyRequests,
+}
+
+func (s *site) handle(h handlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			s.fail(w, r, auth.Actor{}, err)
+		}
+	})
+}
+
+// user runs h for a signed-in user; others go to the sign-in page (or to
+// setup on an empty installation).
+func (s *site) user(h userHandlerFunc) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a, secret, err := s.actor(r)
+		if err != nil {
+			if fault.Is(err, fault.Unauthenticated) {
+				if need, _ := s.Auth.NeedsSetup(r.Context()); need {
+					http.Redirect(w, r, "/setup", http.StatusSeeOther)
+					return
+				}
+				next := r.URL.RequestURI()
+				if r.Method != http.MethodGet {
+					next = "/"
+				}
+				http.Redirect(w, r, "/login?next="+url.QueryEscape(next), http.StatusSeeOther)
+				return
+			}
+			s.fail(w, r, auth.Actor{}, err)
+			return
+		}
+		ctx := context.WithValue(r.Context(), sessionKey{}, secret)
+		if err := h(w, r.WithContext(ctx), a); err != nil {
+			s.fail(w, r, a, err)
+		}
+	})
+}
+
+type sessionKey struct{}
+
+const sessionCookie = "scrms_session"
+
+func (s *site) actor(r *http.Request) (auth.Actor, string, error) {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil {
+		return auth.Actor{}, "", fault.New(fault.Unauthenticated, "Please sign in.")
+	}
+	u, _, err := s.Auth.SessionUser(r.Context(), c.Value)
+	if err != nil {
+		return auth.Actor{}, "", err
+	}
+	return u.Actor("web", clientIP(r), s.RequestID(r)), c.Value, nil
+}
+
+func clientIP(r *http.Request) string {
+	host := r.RemoteAddr
+	if i := strings.LastIndexByte(host, ':'); i > 0 {
+		host = host[:i]
+	}
+	return strings.Trim(host, "[]")
+}
+
+// fail shows an error page. Internal errors are logged with the request id
+// and shown without detail; refusals are recorded in the audit log.
+func (s *site) fail(w http.ResponseWriter, r *http.Request, a auth.Actor, err error) {
+	code := fault.CodeOf(err)
+	if code == fault.Unauthenticated {
+		http.Redirect(w, r, "/login", http.StatusSeeOther)
+		return
+	}
+	status, ok := statusOf[code]
+	msg := "Something went wrong on our side. It has been logged (request " + s.RequestID(r) + ")."
+	if !ok {
+		status = http.StatusInternalServerError
+		s.Log.Error("web: "+r.Method+" "+r.URL.Path, "err", err, "request_id", s.RequestID(r))
+	} else if e, isFault := fault.As(err); isFault {
+		msg = e.Message
+	}
+	if code == fault.Forbidden && a.UserID != 0 {
+		e := a.Audit("denied", "request", 0, time.Now().UTC())
+		e.Changes = []audit.Change{{Field: "path", New: r.Method + " " + r.URL.Path}}
+		if aerr := s.Audit.AppendAudit(context.WithoutCancel(r.Context()), e); aerr != nil {
+			s.Log.Error("web: audit denial", "err", aerr)
+		}
+	}
+	w.WriteHeader(status)
+	base := s.base(r, a, http.StatusText(status), "")
+	_ = errorPage(base, status, msg).Render(r.Context(), w)
+}
+
+// render writes a component as the page.
+func render(w http.ResponseWriter, r *http.Request, status int, c templ.Component) error {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	return c.Render(r.Context(), w)
+}
+
+// redirect answers a form post with a redirect and an optional flash message.
+func (s *site) redirect(w http.ResponseWriter, r *http.Request, to, flash string) error {
+	if flash != "" {
+		http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: url.QueryEscape(flash), Path: "/",
+			HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.SecureCookies, MaxAge: 60})
+	}
+	http.Redirect(w, r, to, http.StatusSeeOther)
+	return nil
+}
+
+const flashCookie = "scrms_flash"
+
+// takeFlash reads and clears the flash message.
+func (s *site) takeFlash(w http.ResponseWriter, r *http.Request) string {
+	c, err := r.Cookie(flashCookie)
+	if err != nil {
+		return ""
+	}
+	http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: "", Path: "/", MaxAge: -1, HttpOnly: true,
+		SameSite: http.SameSiteLaxMode, Secure: s.SecureCookies})
+	v, err := url.QueryUnescape(c.Value)
+	if err != nil || len(v) > 300 {
+		return ""
+	}
+	return v
+}
+
+// fieldErrors turns a validation error into messages by field; it returns
+// nil (and the error stays to be handled) for any other error.
+func fieldErrors(err error) (map[string]string, string) {
+	e, ok := fault.As(err)
+	if !ok || (e.Code != fault.Invalid && e.Code != fault.Conflict && e.Code != fault.Forbidden &&
+		e.Code != fault.TooManyRequests && e.Code != fault.Unauthenticated) {
+		return nil, ""
+	}
+	m := map[string]string{}
+	for _, f := range e.Fields {
+		if _, seen := m[f.Field]; !seen {
+			m[f.Field] = f.Message
+		}
+	}
+	return m, e.Message
+}
