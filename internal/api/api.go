@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
@@ -23,11 +24,17 @@ import (
 // Prefix is where the API is mounted.
 const Prefix = "/api/v1"
 
+// AuditLog is the audit log as the API reads and appends to it.
+type AuditLog interface {
+	audit.Reader
+	AppendAudit(ctx context.Context, e audit.Entry) error
+}
+
 // Deps are the services the API calls.
 type Deps struct {
 	Auth         *auth.Service
 	Customers    *customer.Service
-	Audit        audit.Reader
+	Audit        AuditLog
 	Idempotency  IdempotencyStore
 	Log          *slog.Logger
 	MaxBodyBytes int64
@@ -117,11 +124,20 @@ func clientIP(r *http.Request) string {
 	return strings.Trim(host, "[]")
 }
 
-// fail converts a domain error into the API's error, logging internal ones.
+// fail converts a domain error into the API's error, logging internal ones
+// and recording refusals in the audit log.
 func (s *server) fail(ctx context.Context, op string, err error) error {
 	p := problemFor(err)
+	a := actorFrom(ctx)
 	if p.Status >= 500 {
-		s.Log.Error("api: "+op, "err", err, "request_id", actorFrom(ctx).RequestID)
+		s.Log.Error("api: "+op, "err", err, "request_id", a.RequestID)
+	}
+	if p.Status == http.StatusForbidden && a.UserID != 0 {
+		e := a.Audit("denied", "request", 0, time.Now().UTC())
+		e.Changes = []audit.Change{{Field: "operation", New: op}, {Field: "reason", New: p.Detail}}
+		if aerr := s.Audit.AppendAudit(context.WithoutCancel(ctx), e); aerr != nil {
+			s.Log.Error("api: audit denial", "err", aerr, "request_id", a.RequestID)
+		}
 	}
 	return p
 }

@@ -152,7 +152,8 @@ type customerOutput struct {
 	Body CustomerJSON
 }
 
-type customerPath struct {
+// CustomerPath is the {id} of a customer route.
+type CustomerPath struct {
 	ID int64 `path:"id" minimum:"1" doc:"The customer's id."`
 }
 
@@ -162,7 +163,7 @@ type createCustomerInput struct {
 }
 
 type patchCustomerInput struct {
-	customerPath
+	CustomerPath
 	Body CustomerPatchJSON
 }
 
@@ -216,8 +217,9 @@ func noteJSON(n customer.Note) NoteJSON {
 
 type noteOutput struct{ Body NoteJSON }
 
-type notePath struct {
-	customerPath
+// NotePath is the {id} and {note_id} of a note route.
+type NotePath struct {
+	CustomerPath
 	NoteID int64 `path:"note_id" minimum:"1"`
 }
 
@@ -241,7 +243,7 @@ type ChangeJSON struct {
 }
 
 type timelineInput struct {
-	customerPath
+	CustomerPath
 	Kind   []string `query:"kind,explode" doc:"Only these kinds (repeatable)."`
 	Cursor string   `query:"cursor" maxLength:"500"`
 	Limit  int      `query:"limit" minimum:"0" maximum:"100"`
@@ -278,7 +280,7 @@ func (s *server) registerCustomers(api huma.API) {
 
 	huma.Register(api, huma.Operation{OperationID: "get-customer", Method: http.MethodGet, Path: "/customers/{id}",
 		Summary: "Get a customer", Tags: tags},
-		func(ctx context.Context, in *customerPath) (*customerOutput, error) {
+		func(ctx context.Context, in *CustomerPath) (*customerOutput, error) {
 			c, err := s.Customers.FindCustomer(ctx, actorFrom(ctx), in.ID)
 			if err != nil {
 				return nil, s.fail(ctx, "get customer", err)
@@ -318,7 +320,7 @@ func (s *server) registerCustomers(api huma.API) {
 
 	huma.Register(api, huma.Operation{OperationID: "delete-customer", Method: http.MethodDelete, Path: "/customers/{id}",
 		Summary: "Move a customer to the bin", Tags: tags, DefaultStatus: http.StatusNoContent},
-		func(ctx context.Context, in *customerPath) (*struct{}, error) {
+		func(ctx context.Context, in *CustomerPath) (*struct{}, error) {
 			if err := s.Customers.DeleteCustomer(ctx, actorFrom(ctx), in.ID); err != nil {
 				return nil, s.fail(ctx, "delete customer", err)
 			}
@@ -327,7 +329,7 @@ func (s *server) registerCustomers(api huma.API) {
 
 	huma.Register(api, huma.Operation{OperationID: "restore-customer", Method: http.MethodPost,
 		Path: "/customers/{id}/restore", Summary: "Take a customer out of the bin", Tags: tags},
-		func(ctx context.Context, in *customerPath) (*customerOutput, error) {
+		func(ctx context.Context, in *CustomerPath) (*customerOutput, error) {
 			a := actorFrom(ctx)
 			if err := s.Customers.RestoreCustomer(ctx, a, in.ID); err != nil {
 				return nil, s.fail(ctx, "restore customer", err)
@@ -363,7 +365,7 @@ func (s *server) registerCustomers(api huma.API) {
 	huma.Register(api, huma.Operation{OperationID: "create-note", Method: http.MethodPost, Path: "/customers/{id}/notes",
 		Summary: "Add a note to a customer", Tags: tags, DefaultStatus: http.StatusCreated, MaxBodyBytes: s.MaxBodyBytes},
 		func(ctx context.Context, in *struct {
-			customerPath
+			CustomerPath
 			Body NoteInputJSON
 		}) (*noteOutput, error) {
 			n, err := s.Customers.AddNote(ctx, actorFrom(ctx), in.ID, customer.NoteInput(in.Body))
@@ -377,7 +379,7 @@ func (s *server) registerCustomers(api huma.API) {
 		Path: "/customers/{id}/notes/{note_id}", Summary: "Replace a note's text and pin", Tags: tags,
 		MaxBodyBytes: s.MaxBodyBytes},
 		func(ctx context.Context, in *struct {
-			notePath
+			NotePath
 			Body NoteInputJSON
 		}) (*noteOutput, error) {
 			n, err := s.Customers.UpdateNote(ctx, actorFrom(ctx), in.ID, in.NoteID, customer.NoteInput(in.Body))
@@ -389,7 +391,7 @@ func (s *server) registerCustomers(api huma.API) {
 
 	huma.Register(api, huma.Operation{OperationID: "delete-note", Method: http.MethodDelete,
 		Path: "/customers/{id}/notes/{note_id}", Summary: "Delete a note", Tags: tags, DefaultStatus: http.StatusNoContent},
-		func(ctx context.Context, in *notePath) (*struct{}, error) {
+		func(ctx context.Context, in *NotePath) (*struct{}, error) {
 			if err := s.Customers.DeleteNote(ctx, actorFrom(ctx), in.ID, in.NoteID); err != nil {
 				return nil, s.fail(ctx, "delete note", err)
 			}

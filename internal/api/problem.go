@@ -77,6 +77,16 @@ func newHumaError(status int, msg string, errs ...error) huma.StatusError {
 			det := d.ErrorDetail()
 			fp.Message = det.Message
 			fp.Field = fieldOf(det.Location)
+			// A missing property is reported on its parent; name the property itself.
+			if prop, ok := strings.CutPrefix(det.Message, "expected required property "); ok {
+				prop = strings.TrimSuffix(prop, " to be present")
+				if fp.Field == "" {
+					fp.Field = prop
+				} else {
+					fp.Field += "." + prop
+				}
+				fp.Message = "is required"
+			}
 		}
 		p.Errors = append(p.Errors, fp)
 	}
