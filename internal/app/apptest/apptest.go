@@ -35,6 +35,25 @@ type Harness struct {
 // (admin@example.com / "correct horse battery") and an API token for it.
 func New(t testing.TB, engine store.Engine) *Harness {
 	t.Helper()
+	h := Start(t, engine)
+	var err error
+	ctx := context.Background()
+	h.Admin, err = h.App.Auth.Setup(ctx, auth.NewUser{Email: "admin@example.com", Name: "Ada Admin",
+		Password: "correct horse battery"}, "127.0.0.1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	h.AdminToken, _, err = h.App.Auth.CreateAPITokenFor(ctx, auth.System("test"), "admin@example.com", "tests")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return h
+}
+
+// Start starts SCRMS on a fresh, empty database of the engine: no users, so
+// the first visit shows the setup page.
+func Start(t testing.TB, engine store.Engine) *Harness {
+	t.Helper()
 	ctx := context.Background()
 	cfg, _, err := config.Load(nil, func(k string) string {
 		switch k {
@@ -59,15 +78,6 @@ func New(t testing.TB, engine store.Engine) *Harness {
 		h.Server.Close()
 		a.Close()
 	})
-	h.Admin, err = a.Auth.Setup(ctx, auth.NewUser{Email: "admin@example.com", Name: "Ada Admin",
-		Password: "correct horse battery"}, "127.0.0.1")
-	if err != nil {
-		t.Fatal(err)
-	}
-	h.AdminToken, _, err = a.Auth.CreateAPITokenFor(ctx, auth.System("test"), "admin@example.com", "tests")
-	if err != nil {
-		t.Fatal(err)
-	}
 	return h
 }
 

@@ -1,0 +1,193 @@
+// Package e2e drives SCRMS in a real headless Chromium, the way a person
+// uses it. Without Chromium the tests skip, unless SCRMS_E2E=1 (CI) makes a
+// missing browser a failure.
+package e2e
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/scrms/scrms/internal/app/apptest"
+	"github.com/scrms/scrms/internal/store"
+)
+
+func chromiumPath(t *testing.T) string {
+	t.Helper()
+	for _, p := range []string{"/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome"} {
+		if _, err := os.Stat(p); err == nil {
+			return p
+		}
+	}
+	if p, err := exec.LookPath("chromium"); err == nil {
+		return p
+	}
+	if os.Getenv("SCRMS_E2E") == "1" {
+		t.Fatal("SCRMS_E2E=1 but no Chromium found: apt-get install -y chromium")
+	}
+	t.Skip("browser tests skipped: install Chromium (apt-get install -y chromium) or set SCRMS_E2E=1 to require it")
+	return ""
+}
+
+// browser returns a chromedp context on a fresh headless Chromium.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromiumPath(t)),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-component-update", true),
+		chromedp.Flag("disable-sync", true),
+		chromedp.Flag("disable-quic", true),
+		chromedp.Flag("no-first-run", true),
+	)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancelCtx := chromedp.NewContext(allocCtx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 90*time.Second)
+	t.Cleanup(func() {
+		cancelTimeout()
+		cancelCtx()
+		cancelAlloc()
+	})
+	return ctx
+}
+
+func text(t *testing.T, ctx context.Context, sel string) string {
+	t.Helper()
+	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		t.Fatalf("text of %s: %v", sel, err)
+	}
+	return s
+}
+
+func do(t *testing.T, ctx context.Context, what string, steps ...chromedp.Action[chromedp.Void]) {
+	t.Helper()
+	if err := chromedp.Do(ctx, steps...); err != nil {
+		shot(t, ctx, "failed")
+		t.Fatalf("%s: %v", what, err)
+	}
+}
+
+// shot saves a screenshot into SCRMS_E2E_SHOTS when that folder is set.
+func shot(t *testing.T, ctx context.Context, name string) {
+	dir := os.Getenv("SCRMS_E2E_SHOTS")
+	if dir == "" {
+		return
+	}
+	b, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err == nil {
+		_ = os.WriteFile(filepath.Join(dir, t.Name()[strings.LastIndex(t.Name(), "/")+1:]+"-"+name+".png"), b, 0o644)
+	}
+}
+
+func TestBrowserFirstAdminToCustomerAndBack(t *testing.T) {
+	h := apptest.Start(t, store.SQLite)
+	ctx := browser(t)
+	base := h.Server.URL
+
+	do(t, ctx, "open SCRMS", chromedp.Navigate(base+"/"), chromedp.WaitVisible(chromedp.CSS("form[action='/setup']")))
+	if got := text(t, ctx, "h1"); got != "Welcome to SCRMS" {
+		t.Fatalf("empty installation shows %q, want the setup page", got)
+	}
+	// A too-short password is refused next to its field, and nothing is created.
+	do(t, ctx, "submit a short password",
+		chromedp.SendKeys(chromedp.CSS("#name"), "Ada Admin"),
+		chromedp.SendKeys(chromedp.CSS("#email"), "ada@example.com"),
+		chromedp.SendKeys(chromedp.CSS("#password"), "short"),
+		chromedp.Click(chromedp.CSS("button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS("#err-password")))
+	if n, _ := h.App.Store.CountUsers(context.Background()); n != 0 {
+		t.Fatalf("%d users after a refused setup", n)
+	}
+	do(t, ctx, "create the first admin",
+		chromedp.SetValue(chromedp.CSS("#password"), "correct horse battery"),
+		chromedp.Click(chromedp.CSS("button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS("#tour-title")))
+	shot(t, ctx, "dashboard")
+	if got := text(t, ctx, "h1"); got != "Dashboard" {
+		t.Fatalf("after setup the page is %q", got)
+	}
+
+	do(t, ctx, "add a customer",
+		chromedp.Click(chromedp.CSS(".tour a[href='/customers/new']")),
+		chromedp.WaitVisible(chromedp.CSS("form[data-customer-form]")),
+		chromedp.SendKeys(chromedp.CSS("#first_name"), "Grace"),
+		chromedp.SendKeys(chromedp.CSS("#last_name"), "Hopper-Lovelace"),
+		chromedp.SendKeys(chromedp.CSS("#email0"), "grace@navy.example"),
+		chromedp.SendKeys(chromedp.CSS("#phone0"), "+1 415 555 0199"),
+		chromedp.SendKeys(chromedp.CSS("#tags"), "vip, pioneer"),
+		chromedp.Click(chromedp.CSS("form[data-customer-form] button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS("#timeline-title")))
+	shot(t, ctx, "profile")
+	if got := text(t, ctx, "h1"); !strings.HasPrefix(got, "Grace Hopper-Lovelace") {
+		t.Fatalf("profile heading %q", got)
+	}
+	if got := text(t, ctx, "#main"); !strings.Contains(got, "+14155550199") || !strings.Contains(got, "Customer created") {
+		t.Fatalf("profile lacks the phone or the timeline: %q", got)
+	}
+
+	do(t, ctx, "search from the global box",
+		chromedp.SendKeys(chromedp.CSS("#global-search"), "hopp\n"),
+		chromedp.WaitVisible(chromedp.CSS("table tbody tr")))
+	if got := text(t, ctx, "table tbody"); !strings.Contains(got, "Grace Hopper-Lovelace") {
+		t.Fatalf("search results: %q", got)
+	}
+	do(t, ctx, "open the result",
+		chromedp.Click(chromedp.CSS("table tbody tr a")),
+		chromedp.WaitVisible(chromedp.CSS("#timeline-title")))
+
+	do(t, ctx, "add a note",
+		chromedp.SendKeys(chromedp.CSS("#note-body"), "Prefers a call <b>after</b> 10am"),
+		chromedp.Click(chromedp.CSS("form[action$='/notes'] button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS("ol.timeline li.note")))
+	if got := text(t, ctx, "ol.timeline li.note"); !strings.Contains(got, "<b>after</b>") {
+		t.Fatalf("note not shown as typed (escaped): %q", got)
+	}
+
+	do(t, ctx, "sign out",
+		chromedp.Click(chromedp.CSS(".usermenu button")),
+		chromedp.WaitVisible(chromedp.CSS("form[action='/login']")))
+	if got := text(t, ctx, ".flash"); !strings.Contains(got, "signed out") {
+		t.Fatalf("after sign-out: %q", got)
+	}
+	do(t, ctx, "the profile now needs a sign-in",
+		chromedp.Navigate(base+"/customers"),
+		chromedp.WaitVisible(chromedp.CSS("form[action='/login']")))
+}
+
+func TestBrowserPhoneWidth(t *testing.T) {
+	h := apptest.New(t, store.SQLite)
+	for _, q := range []string{"Ann", "Bob", "Cleo"} {
+		h.Do("POST", "/customers", h.AdminToken, map[string]any{"kind": "person", "first_name": q,
+			"last_name": "Longsurname-Withhyphen", "emails": []map[string]any{{"address": strings.ToLower(q) + ".averyveryverylongaddress@example.com"}}})
+	}
+	ctx := browser(t)
+	do(t, ctx, "sign in at 375 px",
+		chromedp.EmulateViewport(375, 812),
+		chromedp.Navigate(h.Server.URL+"/login"),
+		chromedp.SendKeys(chromedp.CSS("#email"), "admin@example.com"),
+		chromedp.SendKeys(chromedp.CSS("#password"), "correct horse battery"),
+		chromedp.Click(chromedp.CSS("button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS("#global-search")))
+	for _, path := range []string{"/", "/customers", "/customers/new", "/customers/1", "/account", "/admin/users", "/help/guide"} {
+		do(t, ctx, "open "+path, chromedp.Navigate(h.Server.URL+path), chromedp.WaitVisible(chromedp.CSS("h1")))
+		w, err := chromedp.Run(ctx, chromedp.Evaluate[int]("document.documentElement.scrollWidth"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if w > 375 {
+			shot(t, ctx, "overflow")
+			t.Errorf("%s is %d px wide at a 375 px viewport", path, w)
+		}
+	}
+	shot(t, ctx, "list")
+}
