@@ -36,7 +36,7 @@ lint:
 
 # Regenerates templ components and the sqlc query package.
 generate:
-	go tool templ generate -path internal
+	go tool templ generate -path internal/web
 	cd internal/store && $(SQLC) generate
 
 # Proves every shared query also type-checks against the PostgreSQL schema.
