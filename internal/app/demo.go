@@ -59,7 +59,7 @@ func (a *App) Demo(ctx context.Context, n int, seed uint64, progress func(int)) 
 			teams[u.ID] = u.TeamID
 		}
 	}
-	count, err := a.Store.CountCustomers(ctx, customer.ListQuery{Visibility: customer.Visibility{Scope: auth.ScopeAll}})
+	count, err := a.Store.CountCustomers(ctx, customer.ListQuery{Visibility: customer.Visibility{Scope: auth.ScopeAll}}, 0)
 	if err != nil {
 		return 0, err
 	}

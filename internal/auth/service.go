@@ -36,6 +36,8 @@ type Store interface {
 
 	CreateAPIToken(ctx context.Context, t APIToken, e AuditEntry) (int64, error)
 	FindAPITokenByHash(ctx context.Context, hash string) (APIToken, error)
+	// FindAPITokenUser returns a token and its user (without password hash).
+	FindAPITokenUser(ctx context.Context, hash string) (APIToken, User, error)
 	ListAPITokens(ctx context.Context, userID int64) ([]APIToken, error)
 	RevokeAPIToken(ctx context.Context, userID, id int64, at time.Time, e AuditEntry) (bool, error)
 	TouchAPIToken(ctx context.Context, id int64, at time.Time) error

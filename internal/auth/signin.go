@@ -207,21 +207,14 @@ func (s *Service) TokenUser(ctx context.Context, secret string) (User, error) {
 	if !strings.HasPrefix(secret, tokenPrefix) {
 		return User{}, unauth
 	}
-	t, err := s.store.FindAPITokenByHash(ctx, HashSecret(secret))
+	t, u, err := s.store.FindAPITokenUser(ctx, HashSecret(secret))
 	if err != nil {
 		if fault.Is(err, fault.NotFound) {
 			return User{}, unauth
 		}
 		return User{}, err
 	}
-	if !t.RevokedAt.IsZero() {
-		return User{}, unauth
-	}
-	u, err := s.store.FindUser(ctx, t.UserID)
-	if err != nil {
-		return User{}, err
-	}
-	if !u.Active {
+	if !t.RevokedAt.IsZero() || !u.Active {
 		return User{}, unauth
 	}
 	now := s.now()

@@ -159,17 +159,30 @@ func (s *Service) FindCustomers(ctx context.Context, a auth.Actor, f Filter) (Pa
 }
 
 // CountCustomers counts the customers the actor may see that match the
-// filter (its sort, cursor and page size are ignored).
-func (s *Service) CountCustomers(ctx context.Context, a auth.Actor, f Filter) (int, error) {
+// filter (its sort, cursor and page size are ignored). With upTo > 0 it stops
+// counting there and reports whether it did, so that a list over a million
+// customers can say "10,000 or more" without reading them all.
+func (s *Service) CountCustomers(ctx context.Context, a auth.Actor, f Filter, upTo int) (n int, more bool, err error) {
 	if err := a.Require(auth.CustomerRead); err != nil {
-		return 0, err
+		return 0, false, err
 	}
 	f.Sort, f.Cursor, f.Limit = "", "", 0
 	q, err := s.listQuery(a, f)
 	if err != nil {
-		return 0, err
+		return 0, false, err
 	}
-	return s.store.CountCustomers(ctx, q)
+	limit := 0
+	if upTo > 0 {
+		limit = upTo + 1
+	}
+	n, err = s.store.CountCustomers(ctx, q, limit)
+	if err != nil {
+		return 0, false, err
+	}
+	if upTo > 0 && n > upTo {
+		return upTo, true, nil
+	}
+	return n, false, nil
 }
 
 // ExportCustomers streams every customer matching the filter (ignoring its

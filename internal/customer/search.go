@@ -51,13 +51,32 @@ func BuildSearchText(c Customer) SearchText {
 	for _, p := range c.Phones {
 		digits := strings.TrimPrefix(p.Number, "+")
 		contacts = append(contacts, digits)
-		if num, err := phonenumbers.Parse(p.Number, ""); err == nil {
-			if nat := phonenumbers.GetNationalSignificantNumber(num); nat != "" && nat != digits {
-				contacts = append(contacts, nat)
+		if nat := nationalNumber(digits); nat != "" {
+			contacts = append(contacts, nat)
+			// Queries drop leading zeros, so index the number without them too
+			// (Italian numbers keep their zero in the national number).
+			if trimmed := strings.TrimLeft(nat, "0"); trimmed != nat && trimmed != "" {
+				contacts = append(contacts, trimmed)
 			}
 		}
 	}
 	return SearchText{Names: names, Contacts: strings.Join(contacts, " ")}
+}
+
+// nationalNumber strips the country calling code from the digits of an E.164
+// number. Calling codes are prefix-free, so the first 1-3 digit prefix that is
+// a known code is the one.
+func nationalNumber(digits string) string {
+	for n := 1; n <= 3 && n < len(digits); n++ {
+		code := 0
+		for _, d := range digits[:n] {
+			code = code*10 + int(d-'0')
+		}
+		if phonenumbers.GetRegionCodeForCountryCode(code) != phonenumbers.UNKNOWN_REGION {
+			return digits[n:]
+		}
+	}
+	return ""
 }
 
 // maxSearchTerms bounds the words of one query.

@@ -23,7 +23,7 @@ type Store interface {
 	UpdateCustomer(ctx context.Context, id int64, change func(cur Customer) (Customer, SearchText, audit.Entry, error)) (Customer, error)
 	SetCustomerDeleted(ctx context.Context, id int64, deletedAt, at time.Time, e audit.Entry) error
 	ListCustomers(ctx context.Context, q ListQuery) ([]Summary, error)
-	CountCustomers(ctx context.Context, q ListQuery) (int, error)
+	CountCustomers(ctx context.Context, q ListQuery, upTo int) (int, error)
 	ListTags(ctx context.Context, v Visibility) ([]TagCount, error)
 
 	CreateNote(ctx context.Context, n Note, e audit.Entry) (int64, error)

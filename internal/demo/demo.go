@@ -59,10 +59,10 @@ func NewGenerator(seed uint64, owners []int64, teams map[int64]int64, now time.T
 
 func (g *Generator) pick(xs []string) string { return xs[g.rng.IntN(len(xs))] }
 
-func asciiFold(s string) string {
-	r := strings.NewReplacer("é", "e", "ë", "e", "ü", "u", "ø", "o", "ã", "a", "ç", "c")
-	return strings.ToLower(r.Replace(s))
-}
+var folder = strings.NewReplacer("é", "e", "ë", "e", "ü", "u", "ø", "o", "ã", "a", "ç", "c")
+
+// asciiFold makes a name usable in an email address.
+func asciiFold(s string) string { return strings.ToLower(folder.Replace(s)) }
 
 func (g *Generator) phone(dial string) string {
 	digits := 10 - (len(dial) - 3)

@@ -319,3 +319,16 @@ func (s *Store) CountLoginFailures(ctx context.Context, email, ip string, since 
 	byIP, err := q.CountLoginFailuresByIP(ctx, sqlcdb.CountLoginFailuresByIPParams{Ip: ip, Since: since})
 	return int(byEmail), int(byIP), err
 }
+
+// FindAPITokenUser returns a token and its user in one read, for
+// authenticating API requests. The user's password hash is not read.
+func (s *Store) FindAPITokenUser(ctx context.Context, hash string) (auth.APIToken, auth.User, error) {
+	r, err := s.reader().FindAPITokenUser(ctx, hash)
+	if err != nil {
+		return auth.APIToken{}, auth.User{}, notFoundOr(err, "Token not found.")
+	}
+	t := auth.APIToken{ID: r.TokenID, UserID: r.ID, Hash: hash, LastUsedAt: r.LastUsedAt.Time.UTC(),
+		RevokedAt: r.RevokedAt.Time.UTC()}
+	u := auth.User{ID: r.ID, Email: r.Email, Name: r.Name, Role: auth.Role(r.Role), TeamID: r.TeamID.Int64, Active: r.Active}
+	return t, u, nil
+}

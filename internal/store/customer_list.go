@@ -105,12 +105,19 @@ func (s *Store) filterWhere(q customer.ListQuery) *where {
 	return w
 }
 
-// CountCustomers counts the customers matching a query (its page is ignored).
-func (s *Store) CountCustomers(ctx context.Context, q customer.ListQuery) (int, error) {
+// CountCustomers counts the customers matching a query (its page is
+// ignored), stopping at upTo when upTo > 0 so that a count over a large
+// database costs no more than reading upTo index entries.
+func (s *Store) CountCustomers(ctx context.Context, q customer.ListQuery, upTo int) (int, error) {
 	w := s.filterWhere(q)
+	query := "SELECT COUNT(*) FROM customers c" + w.sql()
+	args := w.args
+	if upTo > 0 {
+		query = "SELECT COUNT(*) FROM (SELECT 1 FROM customers c" + w.sql() + " LIMIT ?) AS capped"
+		args = append(args, upTo)
+	}
 	var n int
-	err := conn{q: s.read, pg: s.engine == Postgres}.QueryRowContext(ctx,
-		"SELECT COUNT(*) FROM customers c"+w.sql(), w.args...).Scan(&n)
+	err := s.readConn().QueryRowContext(ctx, query, args...).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("store: count customers: %w", err)
 	}
@@ -160,7 +167,7 @@ func (s *Store) ListCustomers(ctx context.Context, q customer.ListQuery) ([]cust
     COALESCE(u.name, '')
 FROM customers c LEFT JOIN users u ON u.id = c.owner_id` + w.sql() + " ORDER BY " + order + " LIMIT ?"
 	args := append(w.args, q.Limit)
-	rows, err := conn{q: s.read, pg: s.engine == Postgres}.QueryContext(ctx, query, args...)
+	rows, err := s.readConn().QueryContext(ctx, query, args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list customers: %w", err)
 	}
@@ -191,7 +198,7 @@ func (s *Store) ListTags(ctx context.Context, v customer.Visibility) ([]customer
 	w.visibility(v)
 	query := `SELECT t.tag, COUNT(*) FROM customer_tags t JOIN customers c ON c.id = t.customer_id` + w.sql() +
 		` GROUP BY t.tag ORDER BY t.tag LIMIT 500`
-	rows, err := conn{q: s.read, pg: s.engine == Postgres}.QueryContext(ctx, query, w.args...)
+	rows, err := s.readConn().QueryContext(ctx, query, w.args...)
 	if err != nil {
 		return nil, fmt.Errorf("store: list tags: %w", err)
 	}

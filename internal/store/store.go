@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 
 	_ "github.com/jackc/pgx/v5/stdlib" // registers the "pgx" database/sql driver
 	_ "modernc.org/sqlite"             // registers the "sqlite" database/sql driver
@@ -32,10 +33,12 @@ const (
 
 // Store is the database behind SCRMS.
 type Store struct {
-	engine Engine
-	write  *sql.DB // SQLite: the one writer connection; PostgreSQL: the pool
-	read   *sql.DB // SQLite: a pool of readers; PostgreSQL: the same pool
-	log    *slog.Logger
+	engine     Engine
+	write      *sql.DB // SQLite: the one writer connection; PostgreSQL: the pool
+	read       *sql.DB // SQLite: a pool of readers; PostgreSQL: the same pool
+	writeStmts *stmtCache
+	readStmts  *stmtCache
+	log        *slog.Logger
 }
 
 // ParseURL splits SCRMS_DATABASE_URL into an engine and a driver DSN.
@@ -124,6 +127,9 @@ func Open(ctx context.Context, url string, log *slog.Logger) (*Store, error) {
 		s.Close()
 		return nil, fmt.Errorf("store: connect %s: %w", engine, err)
 	}
+	if engine == SQLite {
+		s.writeStmts, s.readStmts = newStmtCache(s.write), newStmtCache(s.read)
+	}
 	return s, nil
 }
 
@@ -139,6 +145,11 @@ func (s *Store) ReadDB() *sql.DB { return s.read }
 // Close closes every connection.
 func (s *Store) Close() error {
 	var errs []error
+	for _, c := range []*stmtCache{s.readStmts, s.writeStmts} {
+		if c != nil {
+			c.close()
+		}
+	}
 	if s.read != nil && s.read != s.write {
 		errs = append(errs, s.read.Close())
 	}
@@ -165,13 +176,42 @@ type queryer interface {
 }
 
 // conn adapts a queryer to the engine: on PostgreSQL it rewrites the SQLite
-// placeholders that sqlc emits (? and ?N) into $N.
+// placeholders that sqlc emits (? and ?N) into $N; on SQLite it runs
+// statements from a cache of prepared statements (pgx keeps its own).
 type conn struct {
-	q  queryer
-	pg bool
+	q     queryer
+	pg    bool
+	cache *stmtCache // SQLite only; nil means prepare every time
+	tx    *sql.Tx    // set when q is a transaction
+}
+
+// stmt returns the cached prepared statement for query, bound to the
+// transaction when there is one, or nil when the cache is not in use or does
+// not hold the query yet.
+func (c conn) stmt(ctx context.Context, query string) (*sql.Stmt, error) {
+	if c.cache == nil {
+		return nil, nil
+	}
+	if c.tx != nil {
+		// The pool's one writer connection belongs to this transaction, so a
+		// missing statement cannot be prepared on the pool now; it is noted
+		// and prepared after the commit.
+		st := c.cache.lookup(query)
+		if st == nil {
+			return nil, nil
+		}
+		return c.tx.StmtContext(ctx, st), nil
+	}
+	return c.cache.get(ctx, query)
 }
 
 func (c conn) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	if st, err := c.stmt(ctx, query); err != nil || st != nil {
+		if err != nil {
+			return nil, err
+		}
+		return st.ExecContext(ctx, args...)
+	}
 	return c.q.ExecContext(ctx, c.rewrite(query), args...)
 }
 
@@ -180,11 +220,118 @@ func (c conn) PrepareContext(ctx context.Context, query string) (*sql.Stmt, erro
 }
 
 func (c conn) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if st, err := c.stmt(ctx, query); err != nil || st != nil {
+		if err != nil {
+			return nil, err
+		}
+		return st.QueryContext(ctx, args...)
+	}
 	return c.q.QueryContext(ctx, c.rewrite(query), args...)
 }
 
 func (c conn) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if st, err := c.stmt(ctx, query); err == nil && st != nil {
+		return st.QueryRowContext(ctx, args...)
+	}
 	return c.q.QueryRowContext(ctx, c.rewrite(query), args...)
+}
+
+// stmtCache keeps prepared statements of one pool by query text. SQLite
+// spends a sixth of a small write transaction parsing SQL; preparing once
+// removes that. Bulk statements (long, one-off) are not cached.
+type stmtCache struct {
+	db     *sql.DB
+	mu     sync.Mutex
+	m      map[string]*sql.Stmt
+	wanted map[string]bool // seen inside transactions, to prepare later
+}
+
+const (
+	stmtCacheMax      = 512
+	stmtCacheMaxQuery = 4096
+)
+
+func newStmtCache(db *sql.DB) *stmtCache {
+	return &stmtCache{db: db, m: map[string]*sql.Stmt{}, wanted: map[string]bool{}}
+}
+
+// lookup returns the prepared statement for query without preparing it; a
+// miss is remembered for fill.
+func (c *stmtCache) lookup(query string) *sql.Stmt {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	st := c.m[query]
+	if st == nil && len(query) <= stmtCacheMaxQuery && len(c.m)+len(c.wanted) < stmtCacheMax {
+		c.wanted[query] = true
+	}
+	return st
+}
+
+// fill prepares the statements that transactions missed. It runs when no
+// transaction holds the connection.
+// The lock is not held while preparing: preparing waits for the writer
+// connection, which a transaction that needs the lock may hold.
+func (c *stmtCache) fill(ctx context.Context) {
+	c.mu.Lock()
+	queries := make([]string, 0, len(c.wanted))
+	for q := range c.wanted {
+		queries = append(queries, q)
+		delete(c.wanted, q)
+	}
+	c.mu.Unlock()
+	for _, q := range queries {
+		st, err := c.db.PrepareContext(ctx, q)
+		if err != nil {
+			continue
+		}
+		c.mu.Lock()
+		if _, dup := c.m[q]; dup {
+			st.Close()
+		} else {
+			c.m[q] = st
+		}
+		c.mu.Unlock()
+	}
+}
+
+func (c *stmtCache) pending() bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return len(c.wanted) > 0
+}
+
+func (c *stmtCache) get(ctx context.Context, query string) (*sql.Stmt, error) {
+	if len(query) > stmtCacheMaxQuery {
+		return nil, nil
+	}
+	c.mu.Lock()
+	st, ok := c.m[query]
+	full := len(c.m) >= stmtCacheMax
+	c.mu.Unlock()
+	if ok || full {
+		return st, nil
+	}
+	st, err := c.db.PrepareContext(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if prev, dup := c.m[query]; dup {
+		st.Close()
+		return prev, nil
+	}
+	c.m[query] = st
+	return st, nil
+}
+
+func (c *stmtCache) close() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, st := range c.m {
+		st.Close()
+	}
+	c.m = map[string]*sql.Stmt{}
 }
 
 func (c conn) rewrite(query string) string {
@@ -237,10 +384,13 @@ func rewritePlaceholders(query string) string {
 	return b.String()
 }
 
-// reader returns the generated queries on the read pool.
-func (s *Store) reader() *sqlcdb.Queries {
-	return sqlcdb.New(conn{q: s.read, pg: s.engine == Postgres})
+// readConn is the read pool as a conn.
+func (s *Store) readConn() conn {
+	return conn{q: s.read, pg: s.engine == Postgres, cache: s.readStmts}
 }
+
+// reader returns the generated queries on the read pool.
+func (s *Store) reader() *sqlcdb.Queries { return sqlcdb.New(s.readConn()) }
 
 // tx is one write transaction.
 type tx struct {
@@ -257,7 +407,7 @@ func (s *Store) inTx(ctx context.Context, fn func(t *tx) error) error {
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)
 	}
-	c := conn{q: sqlTx, pg: s.engine == Postgres}
+	c := conn{q: sqlTx, pg: s.engine == Postgres, cache: s.writeStmts, tx: sqlTx}
 	t := &tx{s: s, sql: sqlTx, q: sqlcdb.New(c), c: c}
 	if err := fn(t); err != nil {
 		_ = sqlTx.Rollback()
@@ -265,6 +415,9 @@ func (s *Store) inTx(ctx context.Context, fn func(t *tx) error) error {
 	}
 	if err := sqlTx.Commit(); err != nil {
 		return fmt.Errorf("store: commit: %w", mapErr(err))
+	}
+	if s.writeStmts != nil && s.writeStmts.pending() {
+		s.writeStmts.fill(context.WithoutCancel(ctx))
 	}
 	return nil
 }

@@ -34,7 +34,7 @@ func beforeCond(pos *customer.TimelinePos, kind, atCol, idCol string) (string, [
 
 // Timeline returns up to q.Limit events of a customer before q.Before.
 func (s *Store) Timeline(ctx context.Context, q customer.TimelineQuery) ([]customer.Event, error) {
-	c := conn{q: s.read, pg: s.engine == Postgres}
+	c := s.readConn()
 	var events []customer.Event
 	if slices.Contains(q.Kinds, "note") {
 		cond, args := beforeCond(q.Before, "note", "n.created_at", "n.id")

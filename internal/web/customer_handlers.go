@@ -36,14 +36,14 @@ func (s *site) dashboard(w http.ResponseWriter, r *http.Request, a auth.Actor) e
 		return render(w, r, http.StatusOK, dashboardPage(p))
 	}
 	var err error
-	if p.Visible, err = s.Customers.CountCustomers(ctx, a, customer.Filter{}); err != nil {
+	if p.Visible, _, err = s.Customers.CountCustomers(ctx, a, customer.Filter{}, 0); err != nil {
 		return err
 	}
-	if p.Mine, err = s.Customers.CountCustomers(ctx, a, customer.Filter{OwnerID: a.UserID}); err != nil {
+	if p.Mine, _, err = s.Customers.CountCustomers(ctx, a, customer.Filter{OwnerID: a.UserID}, 0); err != nil {
 		return err
 	}
 	week := customer.Filter{CreatedFrom: time.Now().UTC().Add(-7 * 24 * time.Hour)}
-	if p.ThisWeek, err = s.Customers.CountCustomers(ctx, a, week); err != nil {
+	if p.ThisWeek, _, err = s.Customers.CountCustomers(ctx, a, week, 0); err != nil {
 		return err
 	}
 	page, err := s.Customers.FindCustomers(ctx, a, customer.Filter{Limit: 10})
@@ -87,6 +87,9 @@ func filterQuery(f customer.Filter, mine bool) url.Values {
 	return v
 }
 
+// listCountCap is where the list stops counting matches.
+const listCountCap = 1000
+
 func (s *site) customerList(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
 	ctx := r.Context()
 	f, mine := listFilter(r, a)
@@ -94,11 +97,6 @@ func (s *site) customerList(w http.ResponseWriter, r *http.Request, a auth.Actor
 		CanCreate: a.Can(auth.CustomerCreate)}
 	p.Query = f.Query
 	p.ExportURL = "/customers/export.csv?" + filterQuery(f, mine).Encode()
-	tags, err := s.Customers.Tags(ctx, a)
-	if err != nil {
-		return err
-	}
-	p.Tags = tags
 	page, err := s.Customers.FindCustomers(ctx, a, f)
 	if err != nil {
 		errs, msg := fieldErrors(err)
@@ -109,7 +107,7 @@ func (s *site) customerList(w http.ResponseWriter, r *http.Request, a auth.Actor
 		return render(w, r, http.StatusUnprocessableEntity, listPage(p))
 	}
 	p.Items = page.Items
-	if p.Count, err = s.Customers.CountCustomers(ctx, a, f); err != nil {
+	if p.Count, p.CountMore, err = s.Customers.CountCustomers(ctx, a, f, listCountCap); err != nil {
 		return err
 	}
 	if page.NextCursor != "" {

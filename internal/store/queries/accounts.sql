@@ -116,3 +116,8 @@ WHERE ip = sqlc.arg(ip) AND succeeded = FALSE AND at > sqlc.arg(since);
 
 -- name: DeleteOldLoginAttempts :exec
 DELETE FROM login_attempts WHERE at < sqlc.arg(before);
+
+-- name: FindAPITokenUser :one
+SELECT t.id AS token_id, t.revoked_at, t.last_used_at, u.id, u.email, u.name, u.role, u.team_id, u.active
+FROM api_tokens t JOIN users u ON u.id = t.user_id
+WHERE t.token_hash = sqlc.arg(token_hash);

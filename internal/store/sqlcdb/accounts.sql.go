@@ -248,6 +248,41 @@ func (q *Queries) FindAPITokenByHash(ctx context.Context, tokenHash string) (Api
 	return i, err
 }
 
+const findAPITokenUser = `-- name: FindAPITokenUser :one
+SELECT t.id AS token_id, t.revoked_at, t.last_used_at, u.id, u.email, u.name, u.role, u.team_id, u.active
+FROM api_tokens t JOIN users u ON u.id = t.user_id
+WHERE t.token_hash = ?1
+`
+
+type FindAPITokenUserRow struct {
+	TokenID    int64
+	RevokedAt  sql.NullTime
+	LastUsedAt sql.NullTime
+	ID         int64
+	Email      string
+	Name       string
+	Role       string
+	TeamID     sql.NullInt64
+	Active     bool
+}
+
+func (q *Queries) FindAPITokenUser(ctx context.Context, tokenHash string) (FindAPITokenUserRow, error) {
+	row := q.db.QueryRowContext(ctx, findAPITokenUser, tokenHash)
+	var i FindAPITokenUserRow
+	err := row.Scan(
+		&i.TokenID,
+		&i.RevokedAt,
+		&i.LastUsedAt,
+		&i.ID,
+		&i.Email,
+		&i.Name,
+		&i.Role,
+		&i.TeamID,
+		&i.Active,
+	)
+	return i, err
+}
+
 const findInviteByHash = `-- name: FindInviteByHash :one
 SELECT id, email, role, team_id, token_hash, created_by, created_at, expires_at, used_at
 FROM user_invites WHERE token_hash = ?1
