@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"database/sql"
 	"fmt"
 	"strings"
 
@@ -47,23 +48,37 @@ func (s *Store) BulkInsertCustomers(ctx context.Context, cs []customer.Customer,
 
 // multiInsert inserts rows of width columns in statements of at most
 // 30,000 parameters (under SQLite's limit of 32,766).
+// Every full chunk has the same text, so it is prepared once per call.
 func (t *tx) multiInsert(ctx context.Context, head string, width int, rows [][]any) error {
 	per := 30000 / width
 	one := "(" + strings.TrimSuffix(strings.Repeat("?,", width), ",") + ")"
+	statement := func(n int) string {
+		return head + " VALUES " + strings.TrimSuffix(strings.Repeat(one+",", n), ",")
+	}
+	var full *sql.Stmt
+	defer func() {
+		if full != nil {
+			full.Close()
+		}
+	}()
 	for start := 0; start < len(rows); start += per {
 		end := min(start+per, len(rows))
-		var b strings.Builder
-		b.WriteString(head)
-		b.WriteString(" VALUES ")
 		args := make([]any, 0, (end-start)*width)
 		for i := start; i < end; i++ {
-			if i > start {
-				b.WriteByte(',')
-			}
-			b.WriteString(one)
 			args = append(args, rows[i]...)
 		}
-		if _, err := t.c.ExecContext(ctx, b.String(), args...); err != nil {
+		var err error
+		if end-start == per {
+			if full == nil {
+				if full, err = t.c.PrepareContext(ctx, statement(per)); err != nil {
+					return fmt.Errorf("store: bulk prepare: %w", err)
+				}
+			}
+			_, err = full.ExecContext(ctx, args...)
+		} else {
+			_, err = t.c.ExecContext(ctx, statement(end-start), args...)
+		}
+		if err != nil {
 			return fmt.Errorf("store: bulk insert: %w", mapErr(err))
 		}
 	}

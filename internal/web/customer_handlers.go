@@ -63,7 +63,24 @@ func listFilter(r *http.Request, a auth.Actor) (customer.Filter, bool) {
 	if mine {
 		f.OwnerID = a.UserID
 	}
+	// Dates are whole days in UTC; "to" includes its day.
+	if d, err := time.Parse("2006-01-02", q.Get("from")); err == nil {
+		f.CreatedFrom = d
+	}
+	if d, err := time.Parse("2006-01-02", q.Get("to")); err == nil {
+		f.CreatedTo = d.AddDate(0, 0, 1)
+	}
 	return f, mine
+}
+
+func dateValue(t time.Time, endExclusive bool) string {
+	if t.IsZero() {
+		return ""
+	}
+	if endExclusive {
+		t = t.AddDate(0, 0, -1)
+	}
+	return t.Format("2006-01-02")
 }
 
 func filterQuery(f customer.Filter, mine bool) url.Values {
@@ -80,6 +97,12 @@ func filterQuery(f customer.Filter, mine bool) url.Values {
 	set("sort", f.Sort)
 	if mine {
 		v.Set("owner", "me")
+	}
+	if !f.CreatedFrom.IsZero() {
+		v.Set("from", dateValue(f.CreatedFrom, false))
+	}
+	if !f.CreatedTo.IsZero() {
+		v.Set("to", dateValue(f.CreatedTo, true))
 	}
 	if f.Deleted {
 		v.Set("deleted", "1")
