@@ -38,6 +38,7 @@ type Store struct {
 	read       *sql.DB // SQLite: a pool of readers; PostgreSQL: the same pool
 	writeStmts *stmtCache
 	readStmts  *stmtCache
+	group      *groupCommitter // SQLite only
 	log        *slog.Logger
 }
 
@@ -132,6 +133,7 @@ func Open(ctx context.Context, url string, log *slog.Logger) (*Store, error) {
 	}
 	if engine == SQLite {
 		s.writeStmts, s.readStmts = newStmtCache(s.write), newStmtCache(s.read)
+		s.group = newGroupCommitter(s)
 	}
 	return s, nil
 }
@@ -148,6 +150,9 @@ func (s *Store) ReadDB() *sql.DB { return s.read }
 // Close closes every connection.
 func (s *Store) Close() error {
 	var errs []error
+	if s.group != nil {
+		s.group.close()
+	}
 	for _, c := range []*stmtCache{s.readStmts, s.writeStmts} {
 		if c != nil {
 			c.close()
@@ -404,8 +409,12 @@ type tx struct {
 }
 
 // inTx runs fn in a write transaction, committing when it returns nil and
-// rolling back otherwise.
+// rolling back otherwise. On SQLite, transactions that wait at the same time
+// share one commit (see groupCommitter).
 func (s *Store) inTx(ctx context.Context, fn func(t *tx) error) error {
+	if s.group != nil {
+		return s.group.run(ctx, fn)
+	}
 	sqlTx, err := s.write.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("store: begin: %w", err)

@@ -551,3 +551,60 @@ func TestRewritePlaceholders(t *testing.T) {
 		}
 	}
 }
+
+// Concurrent writes where some fail must not disturb the ones that succeed:
+// on SQLite they share commits, each in its own savepoint.
+func TestConcurrentWritesFailAlone(t *testing.T) {
+	storetest.Run(t, func(t *testing.T, s *store.Store) {
+		ctx := context.Background()
+		b := setup(t, s)
+		const n = 60
+		errs := make([]error, n)
+		var wg sync.WaitGroup
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				// Every third customer reuses external id "dup": only one of those may exist.
+				ext := fmt.Sprintf("ext-%d", i)
+				if i%3 == 0 {
+					ext = "dup"
+				}
+				_, errs[i] = b.cust.CreateCustomer(ctx, b.admin, customer.Input{Kind: customer.Person,
+					LastName: fmt.Sprintf("Batch%02d", i), ExternalID: ext,
+					Emails: []customer.Email{{Address: fmt.Sprintf("b%d@batch.example", i)}}})
+			}()
+		}
+		wg.Wait()
+		ok, conflicts := 0, 0
+		for i, err := range errs {
+			switch {
+			case err == nil:
+				ok++
+			case fault.Is(err, fault.Conflict) && i%3 == 0:
+				conflicts++
+			default:
+				t.Fatalf("create %d: %v", i, err)
+			}
+		}
+		if ok != n-n/3+1 || conflicts != n/3-1 {
+			t.Fatalf("%d created and %d conflicts, want %d and %d", ok, conflicts, n-n/3+1, n/3-1)
+		}
+		page, err := b.cust.FindCustomers(ctx, b.admin, customer.Filter{Query: "batch", Limit: 200})
+		if err != nil || len(page.Items) != ok {
+			t.Fatalf("%d customers found, want %d (%v)", len(page.Items), ok, err)
+		}
+		// A refused create left no contact point, tag or audit entry behind.
+		creates, _ := s.ListAudit(ctx, audit.Filter{EntityType: "customer", Action: "create", Limit: 500})
+		if len(creates) != ok {
+			t.Fatalf("%d create entries in the audit log, want %d", len(creates), ok)
+		}
+		if bad, _, err := audit.Verify(ctx, s); err != nil || bad != 0 {
+			t.Fatalf("audit chain broken at %d (%v)", bad, err)
+		}
+		var points int
+		if err := s.DB().QueryRow("SELECT COUNT(*) FROM contact_points").Scan(&points); err != nil || points != ok {
+			t.Fatalf("%d contact points, want %d (%v)", points, ok, err)
+		}
+	})
+}
