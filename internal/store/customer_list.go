@@ -38,7 +38,27 @@ func (s *Store) searchClause(terms []string, namesOnly bool) (string, any) {
 	if namesOnly {
 		expr = "search_names : (" + expr + ")"
 	}
-	return "c.id IN (SELECT rowid FROM customer_search WHERE customer_search MATCH ?)", expr
+	return "customer_search MATCH ?", expr
+}
+
+// fromClause is the FROM of customer lists and counts. On SQLite a search
+// drives the query from the FTS5 index, joined to customers by rowid, so that
+// the newest matches come straight out of the index in rowid order and a
+// page or a capped count stops early instead of collecting every match.
+func (s *Store) fromClause(q customer.ListQuery) string {
+	if s.engine == SQLite && len(q.Terms) > 0 {
+		return " FROM customer_search JOIN customers c ON c.id = customer_search.rowid"
+	}
+	return " FROM customers c"
+}
+
+// idColumn is the column that orders by creation: the FTS5 rowid while it
+// drives a search, so that SQLite can take its order from the index.
+func (s *Store) idColumn(q customer.ListQuery) string {
+	if s.engine == SQLite && len(q.Terms) > 0 {
+		return "customer_search.rowid"
+	}
+	return "c.id"
 }
 
 type where struct {
@@ -110,10 +130,10 @@ func (s *Store) filterWhere(q customer.ListQuery) *where {
 // database costs no more than reading upTo index entries.
 func (s *Store) CountCustomers(ctx context.Context, q customer.ListQuery, upTo int) (int, error) {
 	w := s.filterWhere(q)
-	query := "SELECT COUNT(*) FROM customers c" + w.sql()
+	query := "SELECT COUNT(*)" + s.fromClause(q) + w.sql()
 	args := w.args
 	if upTo > 0 {
-		query = "SELECT COUNT(*) FROM (SELECT 1 FROM customers c" + w.sql() + " LIMIT ?) AS capped"
+		query = "SELECT COUNT(*) FROM (SELECT 1" + s.fromClause(q) + w.sql() + " LIMIT ?) AS capped"
 		args = append(args, upTo)
 	}
 	var n int
@@ -130,9 +150,9 @@ func (s *Store) ListCustomers(ctx context.Context, q customer.ListQuery) ([]cust
 	order := ""
 	switch q.Sort {
 	case "created":
-		order = "c.id ASC"
+		order = s.idColumn(q) + " ASC"
 		if q.After != nil {
-			w.add("c.id > ?", q.After.ID)
+			w.add(s.idColumn(q)+" > ?", q.After.ID)
 		}
 	case "name":
 		order = "c.sort_name ASC, c.id ASC"
@@ -155,9 +175,9 @@ func (s *Store) ListCustomers(ctx context.Context, q customer.ListQuery) ([]cust
 			w.add("(c.updated_at < ? OR (c.updated_at = ? AND c.id < ?))", q.After.Time, q.After.Time, q.After.ID)
 		}
 	default: // "-created"
-		order = "c.id DESC"
+		order = s.idColumn(q) + " DESC"
 		if q.After != nil {
-			w.add("c.id < ?", q.After.ID)
+			w.add(s.idColumn(q)+" < ?", q.After.ID)
 		}
 	}
 	query := `SELECT c.id, c.kind, c.display_name, c.lifecycle_stage, c.status,
@@ -165,7 +185,7 @@ func (s *Store) ListCustomers(ctx context.Context, q customer.ListQuery) ([]cust
     COALESCE((SELECT p.value FROM contact_points p WHERE p.customer_id = c.id AND p.kind = 'email' AND p.is_primary), ''),
     COALESCE((SELECT p.value FROM contact_points p WHERE p.customer_id = c.id AND p.kind = 'phone' AND p.is_primary), ''),
     COALESCE(u.name, '')
-FROM customers c LEFT JOIN users u ON u.id = c.owner_id` + w.sql() + " ORDER BY " + order + " LIMIT ?"
+` + s.fromClause(q) + ` LEFT JOIN users u ON u.id = c.owner_id` + w.sql() + " ORDER BY " + order + " LIMIT ?"
 	args := append(w.args, q.Limit)
 	rows, err := s.readConn().QueryContext(ctx, query, args...)
 	if err != nil {
