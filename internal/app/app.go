@@ -41,11 +41,12 @@ type App struct {
 type Options struct {
 	PasswordParams auth.PasswordParams // zero: the production cost
 	Now            func() time.Time
+	BulkLoad       bool // tune the database for a large load (demo)
 }
 
 // New opens the database, migrates it and builds every service.
 func New(ctx context.Context, cfg config.Config, log *slog.Logger, version string, opt Options) (*App, error) {
-	st, err := store.Open(ctx, cfg.DatabaseURL, log)
+	st, err := store.Open(ctx, cfg.DatabaseURL, log, store.Options{CacheMB: cfg.SQLiteCacheMB, BulkLoad: opt.BulkLoad})
 	if err != nil {
 		return nil, err
 	}

@@ -14,11 +14,23 @@ import (
 )
 
 // demoBatch is how many customers go into one transaction.
-const demoBatch = 20000
+const demoBatch = 50000
 
 func runDemo(ctx context.Context, env Env, args []string) error {
 	var n int
 	var seed uint64
+	// A bulk load inserts into every index at random places; a large page
+	// cache keeps them in memory. The server's own cache stays as configured.
+	if env.Getenv("SCRMS_SQLITE_CACHE_MB") == "" {
+		getenv := env.Getenv
+		env.Getenv = func(k string) string {
+			if k == "SCRMS_SQLITE_CACHE_MB" {
+				return "1024"
+			}
+			return getenv(k)
+		}
+	}
+	env.Options.BulkLoad = true
 	a, err := open(ctx, env, args, func(fs *flag.FlagSet) {
 		fs.IntVar(&n, "customers", 1000, "how many customers to add")
 		fs.Uint64Var(&seed, "seed", 1, "random seed; the same seed gives the same data")
@@ -63,15 +75,31 @@ func (a *App) Demo(ctx context.Context, n int, seed uint64, progress func(int)) 
 	if err != nil {
 		return 0, err
 	}
-	gen := demo.NewGenerator(seed+uint64(count), owners, teams, time.Now())
-	done := 0
-	for done < n {
-		size := min(demoBatch, n-done)
-		batch := make([]customer.Customer, size)
-		for i := range batch {
-			batch[i] = gen.Next()
-			batch[i].ExternalID = fmt.Sprintf("demo-%d-%d", seed, count+done+i+1)
+	gen := demo.NewGenerator(seed+uint64(count), owners, teams, time.Now(), n)
+	// The next batch is generated while the current one is written.
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	batches := make(chan []customer.Customer, 1)
+	go func() {
+		defer close(batches)
+		for made := 0; made < n; {
+			size := min(demoBatch, n-made)
+			batch := make([]customer.Customer, size)
+			for i := range batch {
+				batch[i] = gen.Next()
+				batch[i].ExternalID = fmt.Sprintf("demo-%d-%d", seed, count+made+i+1)
+			}
+			made += size
+			select {
+			case batches <- batch:
+			case <-ctx.Done():
+				return
+			}
 		}
+	}()
+	done := 0
+	for batch := range batches {
+		size := len(batch)
 		e := auth.System("demo").Audit("bulk_create", "customer", 0, time.Now().UTC())
 		e.Changes = []audit.Change{{Field: "customers", New: fmt.Sprint(size)}}
 		if err := a.Store.BulkInsertCustomers(ctx, batch, e); err != nil {

@@ -26,6 +26,7 @@ type Config struct {
 	ShutdownTimeout time.Duration
 	Jobs            bool
 	MaxBodyBytes    int64
+	SQLiteCacheMB   int
 }
 
 // Var documents one setting for the README and `scrms help`.
@@ -45,6 +46,7 @@ var Vars = []Var{
 	{"SCRMS_SHUTDOWN_TIMEOUT", "shutdown-timeout", "15s", "how long requests may finish after SIGTERM"},
 	{"SCRMS_JOBS", "jobs", "true", "run background jobs in this process"},
 	{"SCRMS_MAX_BODY_BYTES", "max-body-bytes", "1048576", "largest request body accepted"},
+	{"SCRMS_SQLITE_CACHE_MB", "sqlite-cache-mb", "64", "SQLite page cache of the writer in MB (each reader gets a quarter)"},
 }
 
 // Load reads the settings from getenv, then flags in args. extra, when not
@@ -126,6 +128,10 @@ func Load(args []string, getenv func(string) string, extra func(*flag.FlagSet)) 
 	c.MaxBodyBytes, err = strconv.ParseInt(raw["max-body-bytes"], 10, 64)
 	if err != nil || c.MaxBodyBytes < 1024 {
 		bad("max-body-bytes", "must be a whole number of bytes, at least 1024")
+	}
+	c.SQLiteCacheMB, err = strconv.Atoi(raw["sqlite-cache-mb"])
+	if err != nil || c.SQLiteCacheMB < 2 || c.SQLiteCacheMB > 65536 {
+		bad("sqlite-cache-mb", "must be a whole number of megabytes between 2 and 65536")
 	}
 	return c, fs.Args(), errors.Join(errs...)
 }

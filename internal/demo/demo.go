@@ -49,12 +49,21 @@ type Generator struct {
 	owners []int64
 	teams  map[int64]int64
 	now    time.Time
+	clock  time.Time     // when the next customer was added
+	step   time.Duration // average time between two customers
 }
 
-// NewGenerator returns a generator. Customers are owned round-robin by the
+// history is how far back generated customers go.
+const history = 3 * 365 * 24 * time.Hour
+
+// NewGenerator returns a generator for about total customers, added one after
+// another over the last three years as a real business adds them (so ids and
+// creation times rise together). Customers are owned round-robin by the
 // given users (teams says each owner's team); with none they are unowned.
-func NewGenerator(seed uint64, owners []int64, teams map[int64]int64, now time.Time) *Generator {
-	return &Generator{rng: rand.New(rand.NewPCG(seed, seed^0x5c12)), owners: owners, teams: teams, now: now.UTC()}
+func NewGenerator(seed uint64, owners []int64, teams map[int64]int64, now time.Time, total int) *Generator {
+	now = now.UTC()
+	return &Generator{rng: rand.New(rand.NewPCG(seed, seed^0x5c12)), owners: owners, teams: teams, now: now,
+		clock: now.Add(-history), step: history / time.Duration(max(total, 1))}
 }
 
 func (g *Generator) pick(xs []string) string { return xs[g.rng.IntN(len(xs))] }
@@ -78,7 +87,11 @@ func (g *Generator) phone(dial string) string {
 func (g *Generator) Next() customer.Customer {
 	g.n++
 	place := cities[g.rng.IntN(len(cities))]
-	created := g.now.Add(-time.Duration(g.rng.Int64N(int64(3 * 365 * 24 * time.Hour))))
+	g.clock = g.clock.Add(time.Duration(g.rng.Int64N(int64(2*g.step) + 1)))
+	created := g.clock
+	if created.After(g.now) {
+		created = g.now
+	}
 	c := customer.Customer{Status: "active", CreatedAt: created.Truncate(time.Microsecond)}
 	c.UpdatedAt = c.CreatedAt
 	stages := customer.LifecycleStages

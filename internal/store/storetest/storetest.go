@@ -82,7 +82,7 @@ func URL(t testing.TB, e store.Engine) string {
 func Open(t testing.TB, e store.Engine) *store.Store {
 	t.Helper()
 	ctx := context.Background()
-	s, err := store.Open(ctx, URL(t, e), slog.New(slog.NewTextHandler(io.Discard, nil)))
+	s, err := store.Open(ctx, URL(t, e), slog.New(slog.NewTextHandler(io.Discard, nil)), store.Options{})
 	if err != nil {
 		t.Fatalf("storetest: open %s: %v", e, err)
 	}
