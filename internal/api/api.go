@@ -74,6 +74,7 @@ func New(d Deps) http.Handler {
 	api := humago.New(mux, cfg)
 	s.registerCustomers(api)
 	s.registerAccounts(api)
+	s.registerInteractions(api)
 	return s.authenticate(s.idempotent(mux))
 }
 

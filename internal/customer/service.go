@@ -32,6 +32,10 @@ type Store interface {
 	UpdateNote(ctx context.Context, n Note, e audit.Entry) error
 	DeleteNote(ctx context.Context, id int64, e audit.Entry) error
 	Timeline(ctx context.Context, q TimelineQuery) ([]Event, error)
+	// CreateInteraction stores an interaction; Conflict when its external id
+	// was used before by the same source, NotFound when handled_by is no user.
+	CreateInteraction(ctx context.Context, it Interaction, e audit.Entry) (int64, error)
+	FindInteraction(ctx context.Context, id int64) (Interaction, error)
 	AppendAudit(ctx context.Context, e audit.Entry) error
 }
 

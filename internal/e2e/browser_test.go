@@ -153,6 +153,16 @@ func TestBrowserFirstAdminToCustomerAndBack(t *testing.T) {
 		t.Fatalf("note not shown as typed (escaped): %q", got)
 	}
 
+	do(t, ctx, "log a call in two clicks",
+		chromedp.SendKeys(chromedp.CSS("#it-body"), "Called to confirm the delivery date"),
+		chromedp.Click(chromedp.CSS(".log-interaction input[value=phone]")),
+		chromedp.Click(chromedp.CSS(".log-interaction button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS("ol.timeline li.interaction")))
+	if got := text(t, ctx, "ol.timeline li.interaction"); !strings.Contains(got, "Phone call (outbound)") ||
+		!strings.Contains(got, "confirm the delivery date") {
+		t.Fatalf("logged call on the timeline: %q", got)
+	}
+
 	do(t, ctx, "sign out",
 		chromedp.Click(chromedp.CSS(".usermenu button")),
 		chromedp.WaitVisible(chromedp.CSS("form[action='/login']")))

@@ -63,12 +63,40 @@ WHERE n.customer_id = ?`+cond+` ORDER BY n.created_at DESC, n.id DESC LIMIT ?`,
 			return nil, err
 		}
 	}
+	if slices.Contains(q.Kinds, "interaction") {
+		cond, args := beforeCond(q.Before, "interaction", "i.occurred_at", "i.id")
+		rows, err := c.QueryContext(ctx, `SELECT i.id, i.occurred_at, i.channel, i.direction, i.subject, i.body,
+    COALESCE(u.name, '')
+FROM interactions i LEFT JOIN users u ON u.id = i.handled_by
+WHERE i.customer_id = ?`+cond+` ORDER BY i.occurred_at DESC, i.id DESC LIMIT ?`,
+			append(append([]any{q.CustomerID}, args...), q.Limit)...)
+		if err != nil {
+			return nil, fmt.Errorf("store: timeline interactions: %w", err)
+		}
+		for rows.Next() {
+			var ev customer.Event
+			var channel, direction, subject, body string
+			if err := rows.Scan(&ev.RefID, &ev.At, &channel, &direction, &subject, &body, &ev.Actor); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			ev.Kind, ev.Action = "interaction", channel
+			ev.Title = customer.InteractionTitle(channel, direction, subject)
+			ev.Body = body
+			events = append(events, ev)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
 	if slices.Contains(q.Kinds, "change") {
 		cond, args := beforeCond(q.Before, "change", "a.at", "a.id")
-		// The note itself shows its creation; its audit line would repeat it.
+		// Notes and interactions show their own creation; their audit lines
+		// would repeat it.
 		rows, err := c.QueryContext(ctx, `SELECT a.id, a.at, a.action, a.entity_type, a.actor_label, a.changes
 FROM audit_log a
-WHERE a.customer_id = ? AND NOT (a.entity_type = 'note' AND a.action = 'create')`+cond+`
+WHERE a.customer_id = ? AND NOT (a.entity_type IN ('note', 'interaction') AND a.action = 'create')`+cond+`
 ORDER BY a.at DESC, a.id DESC LIMIT ?`, append(append([]any{q.CustomerID}, args...), q.Limit)...)
 		if err != nil {
 			return nil, fmt.Errorf("store: timeline changes: %w", err)

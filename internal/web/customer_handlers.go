@@ -480,3 +480,33 @@ func (s *site) noteDelete(w http.ResponseWriter, r *http.Request, a auth.Actor) 
 	}
 	return s.redirect(w, r, "/customers/"+itoa(id), "Note deleted.")
 }
+
+// quickChannel is one of the channels offered on the profile's log form.
+type quickChannel struct{ Value, Label string }
+
+var quickChannels = []quickChannel{{"phone", "Call"}, {"email", "Email"}, {"meeting", "Meeting"}, {"chat", "Chat"},
+	{"sms", "SMS"}, {"in_store", "Visit"}, {"social", "Social"}}
+
+func (s *site) interactionCreate(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	_, err = s.Customers.LogInteraction(r.Context(), a, customer.InteractionInput{CustomerID: id,
+		Channel: r.PostFormValue("channel"), Direction: r.PostFormValue("direction"),
+		Subject: r.PostFormValue("subject"), Body: r.PostFormValue("body"), Source: "web"})
+	if err != nil {
+		if e, ok := fault.As(err); ok && e.Code == fault.Invalid {
+			msg := "The interaction was not logged: "
+			for i, f := range e.Fields {
+				if i > 0 {
+					msg += "; "
+				}
+				msg += f.Field + " " + f.Message
+			}
+			return s.redirect(w, r, "/customers/"+itoa(id), msg+".")
+		}
+		return err
+	}
+	return s.redirect(w, r, "/customers/"+itoa(id), "Interaction logged.")
+}

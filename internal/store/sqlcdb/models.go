@@ -109,6 +109,24 @@ type IdempotencyKey struct {
 	CreatedAt    time.Time
 }
 
+type Interaction struct {
+	ID              int64
+	CustomerID      int64
+	Channel         string
+	Direction       string
+	Subject         string
+	Body            string
+	OccurredAt      time.Time
+	DurationSeconds sql.NullInt64
+	HandledBy       sql.NullInt64
+	Source          string
+	ExternalID      sql.NullString
+	RelatedType     string
+	RelatedID       sql.NullInt64
+	CreatedBy       sql.NullInt64
+	CreatedAt       time.Time
+}
+
 type LoginAttempt struct {
 	ID        int64
 	Email     string
