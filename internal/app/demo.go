@@ -110,5 +110,5 @@ func (a *App) Demo(ctx context.Context, n int, seed uint64, progress func(int)) 
 			progress(done)
 		}
 	}
-	return done, nil
+	return done, a.Store.AnalyzeAfterBulkLoad(ctx)
 }
