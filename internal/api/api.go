@@ -75,6 +75,7 @@ func New(d Deps) http.Handler {
 	s.registerCustomers(api)
 	s.registerAccounts(api)
 	s.registerInteractions(api)
+	s.registerCustomerExport(api)
 	return s.authenticate(s.idempotent(mux))
 }
 

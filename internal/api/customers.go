@@ -242,6 +242,15 @@ type ChangeJSON struct {
 	New   string `json:"new"`
 }
 
+func eventJSON(ev customer.Event) EventJSON {
+	ej := EventJSON{At: ev.At, Kind: ev.Kind, Action: ev.Action, Title: ev.Title, Body: ev.Body,
+		Actor: ev.Actor, RefID: ev.RefID}
+	for _, c := range ev.Changes {
+		ej.Changes = append(ej.Changes, ChangeJSON(c))
+	}
+	return ej
+}
+
 type timelineInput struct {
 	CustomerPath
 	Kind   []string `query:"kind,explode" doc:"Only these kinds (repeatable)."`
@@ -409,12 +418,7 @@ func (s *server) registerCustomers(api huma.API) {
 			out.Body.Items = []EventJSON{}
 			out.Body.NextCursor = p.NextCursor
 			for _, ev := range p.Events {
-				ej := EventJSON{At: ev.At, Kind: ev.Kind, Action: ev.Action, Title: ev.Title, Body: ev.Body,
-					Actor: ev.Actor, RefID: ev.RefID}
-				for _, c := range ev.Changes {
-					ej.Changes = append(ej.Changes, ChangeJSON(c))
-				}
-				out.Body.Items = append(out.Body.Items, ej)
+				out.Body.Items = append(out.Body.Items, eventJSON(ev))
 			}
 			return out, nil
 		})
@@ -429,6 +433,36 @@ func (s *server) registerCustomers(api huma.API) {
 			out := &struct{ Body []TagJSON }{Body: []TagJSON{}}
 			for _, t := range tc {
 				out.Body = append(out.Body, TagJSON(t))
+			}
+			return out, nil
+		})
+}
+
+// CustomerExportJSON is everything about one customer.
+type CustomerExportJSON struct {
+	ExportedAt time.Time    `json:"exported_at"`
+	Customer   CustomerJSON `json:"customer"`
+	Notes      []NoteJSON   `json:"notes"`
+	Timeline   []EventJSON  `json:"timeline"`
+	Truncated  bool         `json:"truncated,omitempty" doc:"Set when the timeline held more events than one export carries."`
+}
+
+func (s *server) registerCustomerExport(api huma.API) {
+	huma.Register(api, huma.Operation{OperationID: "export-customer", Method: http.MethodGet,
+		Path: "/customers/{id}/export", Tags: []string{"Customers"},
+		Summary: "Everything about one customer, for a data subject's access request (audited)"},
+		func(ctx context.Context, in *CustomerPath) (*struct{ Body CustomerExportJSON }, error) {
+			x, cut, err := s.Customers.ExportCustomerData(ctx, actorFrom(ctx), in.ID)
+			if err != nil {
+				return nil, s.fail(ctx, "export customer", err)
+			}
+			out := &struct{ Body CustomerExportJSON }{Body: CustomerExportJSON{ExportedAt: time.Now().UTC(),
+				Customer: customerJSON(x.Customer), Notes: []NoteJSON{}, Timeline: []EventJSON{}, Truncated: cut}}
+			for _, n := range x.Notes {
+				out.Body.Notes = append(out.Body.Notes, noteJSON(n))
+			}
+			for _, ev := range x.Events {
+				out.Body.Timeline = append(out.Body.Timeline, eventJSON(ev))
 			}
 			return out, nil
 		})

@@ -60,3 +60,41 @@ func TestAPIInteractions(t *testing.T) {
 		}
 	})
 }
+
+func TestAPICustomerDataExport(t *testing.T) {
+	engines(t, func(t *testing.T, h *apptest.Harness) {
+		_, roTok := h.User("reader@example.com", auth.RoleReadOnly, 0)
+		_, lTok := h.User("loyalty@example.com", auth.RoleLoyalty, 0)
+		c := h.Do("POST", "/customers", h.AdminToken, map[string]any{"kind": "person", "last_name": "Subject",
+			"emails": []map[string]any{{"address": "subject@example.com"}}})
+		cid := c.ID()
+		h.Do("POST", fmt.Sprintf("/customers/%d/notes", cid), h.AdminToken, map[string]any{"body": "Prefers email"})
+		h.Do("POST", "/interactions", h.AdminToken, map[string]any{"customer_id": cid, "channel": "email", "subject": "Hello"})
+		h.Do("PATCH", fmt.Sprintf("/customers/%d", cid), h.AdminToken, map[string]any{"lifecycle_stage": "customer"})
+
+		r := h.Do("GET", fmt.Sprintf("/customers/%d/export", cid), h.AdminToken, nil)
+		wantStatus(t, r, http.StatusOK)
+		cust := r.JSON["customer"].(map[string]any)
+		emails := cust["emails"].([]any)
+		if emails[0].(map[string]any)["address"] != "subject@example.com" {
+			t.Fatalf("export lacks the email: %s", r.Raw)
+		}
+		if n := len(r.JSON["notes"].([]any)); n != 1 {
+			t.Fatalf("export has %d notes", n)
+		}
+		kinds := map[string]int{}
+		for _, ev := range r.JSON["timeline"].([]any) {
+			kinds[ev.(map[string]any)["kind"].(string)]++
+		}
+		if kinds["note"] != 1 || kinds["interaction"] != 1 || kinds["change"] != 2 {
+			t.Fatalf("export timeline kinds %v", kinds)
+		}
+		// Roles that may not export, or may not see personal data, get nothing.
+		wantProblem(t, h.Do("GET", fmt.Sprintf("/customers/%d/export", cid), roTok, nil), http.StatusForbidden)
+		wantProblem(t, h.Do("GET", fmt.Sprintf("/customers/%d/export", cid), lTok, nil), http.StatusForbidden)
+		a := h.Do("GET", fmt.Sprintf("/audit?action=export&customer_id=%d", cid), h.AdminToken, nil)
+		if len(a.List) != 1 {
+			t.Fatalf("exports of customer %d audited %d times, want 1", cid, len(a.List))
+		}
+	})
+}
