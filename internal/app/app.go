@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -126,6 +127,9 @@ func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
 	if err := a.Jobs.Start(ctx); err != nil {
 		return err
 	}
+	if a.Config.PprofAddr != "" {
+		go a.servePprof(ctx)
+	}
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	a.Log.Info("SCRMS listening", "addr", ln.Addr().String(), "engine", a.Store.Engine(), "version", a.version)
@@ -146,3 +150,20 @@ func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
 
 // Close releases the database.
 func (a *App) Close() error { return a.Store.Close() }
+
+// servePprof serves Go's profiler on its own listener, never on the public one.
+func (a *App) servePprof(ctx context.Context) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
+	srv := &http.Server{Addr: a.Config.PprofAddr, Handler: mux, ReadHeaderTimeout: 10 * time.Second}
+	go func() {
+		<-ctx.Done()
+		srv.Close()
+	}()
+	a.Log.Info("profiler listening", "addr", a.Config.PprofAddr)
+	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		a.Log.Error("profiler", "err", err)
+	}
+}

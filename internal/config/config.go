@@ -27,6 +27,7 @@ type Config struct {
 	Jobs            bool
 	MaxBodyBytes    int64
 	SQLiteCacheMB   int
+	PprofAddr       string
 }
 
 // Var documents one setting for the README and `scrms help`.
@@ -47,6 +48,7 @@ var Vars = []Var{
 	{"SCRMS_JOBS", "jobs", "true", "run background jobs in this process"},
 	{"SCRMS_MAX_BODY_BYTES", "max-body-bytes", "1048576", "largest request body accepted"},
 	{"SCRMS_SQLITE_CACHE_MB", "sqlite-cache-mb", "64", "SQLite page cache of the writer in MB (each reader gets a quarter)"},
+	{"SCRMS_PPROF_ADDR", "pprof-addr", "", "HOST:PORT for Go's profiler (net/http/pprof); empty: off. Keep it on loopback"},
 }
 
 // Load reads the settings from getenv, then flags in args. extra, when not
@@ -128,6 +130,12 @@ func Load(args []string, getenv func(string) string, extra func(*flag.FlagSet)) 
 	c.MaxBodyBytes, err = strconv.ParseInt(raw["max-body-bytes"], 10, 64)
 	if err != nil || c.MaxBodyBytes < 1024 {
 		bad("max-body-bytes", "must be a whole number of bytes, at least 1024")
+	}
+	c.PprofAddr = raw["pprof-addr"]
+	if c.PprofAddr != "" {
+		if _, _, err := net.SplitHostPort(c.PprofAddr); err != nil {
+			bad("pprof-addr", "must be HOST:PORT, e.g. 127.0.0.1:6060")
+		}
 	}
 	c.SQLiteCacheMB, err = strconv.Atoi(raw["sqlite-cache-mb"])
 	if err != nil || c.SQLiteCacheMB < 2 || c.SQLiteCacheMB > 65536 {

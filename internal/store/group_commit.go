@@ -2,20 +2,23 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 
 	"github.com/scrms/scrms/internal/store/sqlcdb"
 )
 
 // On SQLite every write transaction waits for the one writer connection, and
-// committing (writing the WAL) is the largest single cost of a small one. The
-// group committer runs the write transactions that are waiting at the same
-// moment in one SQLite transaction, each inside its own savepoint: each
-// request still commits or rolls back as a whole, sees the writes before it
-// as it would in sequence, and gets its own error, while the batch pays for
-// one commit. If the final commit fails, every request in the batch gets the
-// error, and none of their writes exist.
+// committing (writing the WAL, flushing the full-text index) is the largest
+// single cost of a small one. The group committer runs the write
+// transactions that are waiting at the same moment in one SQLite
+// transaction and commits once. Batches are optimistic: if any request in a
+// batch fails, the whole transaction is rolled back and every request of the
+// batch runs again in a transaction of its own, so each still commits or
+// rolls back alone, sees the writes before it as it would in sequence, and
+// gets its own error. (Savepoints per request were tried first; SQLite's
+// full-text index flushes at every savepoint, which cost more than the
+// commits saved.) If a commit fails, every request it carried gets the error
+// and none of their writes exist.
 
 // maxGroup bounds how many requests share one commit.
 const maxGroup = 64
@@ -96,57 +99,94 @@ func (g *groupCommitter) drain() {
 }
 
 func (g *groupCommitter) commit(batch []*groupReq) {
-	s := g.s
-	errs := make([]error, len(batch))
-	fail := func(err error) {
-		for _, r := range batch {
-			r.done <- err
-		}
-	}
-	sqlTx, err := s.write.BeginTx(context.Background(), nil)
-	if err != nil {
-		fail(fmt.Errorf("store: begin: %w", err))
-		return
-	}
-	c := conn{q: sqlTx, cache: s.writeStmts, tx: sqlTx}
-	t := &tx{s: s, sql: sqlTx, q: sqlcdb.New(c), c: c}
-	for i, r := range batch {
+	live := batch[:0:0]
+	for _, r := range batch {
 		if err := r.ctx.Err(); err != nil {
-			errs[i] = err
+			r.done <- err
 			continue
 		}
-		errs[i] = runInSavepoint(r.ctx, sqlTx, t, r.fn)
+		live = append(live, r)
 	}
-	if err := sqlTx.Commit(); err != nil {
-		fail(fmt.Errorf("store: commit: %w", mapErr(err)))
+	if len(live) == 0 {
 		return
 	}
-	if s.writeStmts != nil && s.writeStmts.pending() {
-		s.writeStmts.fill(context.Background())
+	if len(live) == 1 {
+		live[0].done <- g.runAlone(live[0])
+		return
 	}
-	for i, r := range batch {
-		r.done <- errs[i]
+	t, err := g.begin()
+	if err != nil {
+		for _, r := range live {
+			r.done <- err
+		}
+		return
+	}
+	failed := false
+	for _, r := range live {
+		if err := runGuarded(r.ctx, t, r.fn); err != nil {
+			failed = true
+			break
+		}
+	}
+	if failed {
+		_ = t.sql.Rollback()
+		for _, r := range live {
+			r.done <- g.runAlone(r)
+		}
+		return
+	}
+	err = g.finish(t)
+	for _, r := range live {
+		r.done <- err
 	}
 }
 
-// runInSavepoint runs fn so that its writes are undone alone when it fails
-// (or panics), leaving the rest of the batch as it was.
-func runInSavepoint(ctx context.Context, sqlTx *sql.Tx, t *tx, fn func(t *tx) error) (err error) {
-	if _, err := sqlTx.ExecContext(ctx, "SAVEPOINT request"); err != nil {
-		return fmt.Errorf("store: savepoint: %w", err)
+// runAlone runs one request in a transaction of its own.
+func (g *groupCommitter) runAlone(r *groupReq) error {
+	if err := r.ctx.Err(); err != nil {
+		return err
 	}
+	t, err := g.begin()
+	if err != nil {
+		return err
+	}
+	if err := runGuarded(r.ctx, t, r.fn); err != nil {
+		_ = t.sql.Rollback()
+		return err
+	}
+	return g.finish(t)
+}
+
+func (g *groupCommitter) begin() (*tx, error) {
+	s := g.s
+	sqlTx, err := s.write.BeginTx(context.Background(), nil)
+	if err != nil {
+		return nil, fmt.Errorf("store: begin: %w", err)
+	}
+	c := conn{q: sqlTx, cache: s.writeStmts, tx: sqlTx}
+	return &tx{s: s, sql: sqlTx, q: sqlcdb.New(c), c: c}, nil
+}
+
+func (g *groupCommitter) finish(t *tx) error {
+	if err := t.sql.Commit(); err != nil {
+		return fmt.Errorf("store: commit: %w", mapErr(err))
+	}
+	if g.s.writeStmts != nil && g.s.writeStmts.pending() {
+		g.s.writeStmts.fill(context.Background())
+	}
+	return nil
+}
+
+// runGuarded runs fn, turning a panic into an error so that the writer
+// goroutine survives it.
+func runGuarded(ctx context.Context, t *tx, fn func(t *tx) error) (err error) {
 	defer func() {
 		if p := recover(); p != nil {
 			err = fmt.Errorf("store: transaction panicked: %v", p)
 		}
-		if err != nil {
-			if _, rerr := sqlTx.ExecContext(context.Background(), "ROLLBACK TO request"); rerr != nil {
-				err = fmt.Errorf("%w (and rolling back: %v)", err, rerr)
-			}
-		}
-		if _, rerr := sqlTx.ExecContext(context.Background(), "RELEASE request"); rerr != nil && err == nil {
-			err = fmt.Errorf("store: release savepoint: %w", rerr)
-		}
 	}()
+	if err := ctx.Err(); err != nil {
+		return err
+	}
 	return fn(t)
 }

@@ -553,7 +553,8 @@ func TestRewritePlaceholders(t *testing.T) {
 }
 
 // Concurrent writes where some fail must not disturb the ones that succeed:
-// on SQLite they share commits, each in its own savepoint.
+// on SQLite they share commits, and a batch with a failure is run again one
+// request at a time.
 func TestConcurrentWritesFailAlone(t *testing.T) {
 	storetest.Run(t, func(t *testing.T, s *store.Store) {
 		ctx := context.Background()
