@@ -38,6 +38,8 @@ Commands:
   user set-password     set a user's password: --email E --password-stdin
   token create          create an API token: --email E --name LABEL (prints the token alone)
   demo                  fill the database with sample data: --customers N [--seed S]
+  import customers FILE import customers from CSV (.csv or .csv.gz): [--match external_id|email|phone]
+                        [--on-match skip|update] [--rejects PATH]; prints imported=N updated=N skipped=N rejected=N
   version               print the version
 
 Settings (flag, environment variable, default):
@@ -74,6 +76,8 @@ func Main(ctx context.Context, env Env) int {
 		err = runTokenCreate(ctx, env, args)
 	case "demo":
 		err = runDemo(ctx, env, args)
+	case "import":
+		err = runImport(ctx, env, args)
 	case "version":
 		fmt.Fprintln(env.Stdout, "scrms", env.Version)
 	case "help", "-h", "--help":
@@ -116,12 +120,22 @@ func newLogger(cfg config.Config, w io.Writer) *slog.Logger {
 
 // open loads the configuration (with a command's own flags) and opens the app.
 func open(ctx context.Context, env Env, args []string, extra func(*flag.FlagSet)) (*App, error) {
-	cfg, rest, err := config.Load(args, env.Getenv, extra)
+	return openWithRest(ctx, env, args, extra, func(rest []string) error {
+		if len(rest) > 0 {
+			return fmt.Errorf("unexpected arguments: %s", strings.Join(rest, " "))
+		}
+		return nil
+	})
+}
+
+// openWithRest is open for commands that take arguments after their flags.
+func openWithRest(ctx context.Context, env Env, args []string, extra func(*flag.FlagSet), rest func([]string) error) (*App, error) {
+	cfg, more, err := config.Load(args, env.Getenv, extra)
 	if err != nil {
 		return nil, err
 	}
-	if len(rest) > 0 {
-		return nil, fmt.Errorf("unexpected arguments: %s", strings.Join(rest, " "))
+	if err := rest(more); err != nil {
+		return nil, err
 	}
 	return New(ctx, cfg, newLogger(cfg, env.Stderr), env.Version, env.Options)
 }

@@ -229,3 +229,22 @@ func (s *Store) ListNotes(ctx context.Context, customerID int64, limit int) ([]c
 }
 
 var _ customer.Store = (*Store)(nil)
+
+// FindCustomerIDByExternalID returns the id of the customer with this external id.
+func (s *Store) FindCustomerIDByExternalID(ctx context.Context, externalID string) (int64, error) {
+	id, err := s.reader().FindCustomerIDByExternalID(ctx, sql.NullString{String: externalID, Valid: true})
+	if err != nil {
+		return 0, notFoundOr(err, "Customer not found.")
+	}
+	return id, nil
+}
+
+// FindCustomerIDByContact returns the oldest live customer with this email or
+// phone (in its stored form).
+func (s *Store) FindCustomerIDByContact(ctx context.Context, kind, value string) (int64, error) {
+	id, err := s.reader().FindLiveCustomerIDByContact(ctx, sqlcdb.FindLiveCustomerIDByContactParams{Kind: kind, Value: value})
+	if err != nil {
+		return 0, notFoundOr(err, "Customer not found.")
+	}
+	return id, nil
+}

@@ -87,3 +87,8 @@ WHERE id = sqlc.arg(id);
 
 -- name: DeleteNote :exec
 DELETE FROM customer_notes WHERE id = sqlc.arg(id);
+
+-- name: FindLiveCustomerIDByContact :one
+SELECT c.id FROM contact_points p JOIN customers c ON c.id = p.customer_id
+WHERE p.kind = sqlc.arg(kind) AND p.value = sqlc.arg(value) AND c.deleted_at IS NULL
+ORDER BY c.id LIMIT 1;

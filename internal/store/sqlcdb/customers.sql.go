@@ -90,6 +90,24 @@ func (q *Queries) FindCustomerIDByExternalID(ctx context.Context, externalID sql
 	return id, err
 }
 
+const findLiveCustomerIDByContact = `-- name: FindLiveCustomerIDByContact :one
+SELECT c.id FROM contact_points p JOIN customers c ON c.id = p.customer_id
+WHERE p.kind = ?1 AND p.value = ?2 AND c.deleted_at IS NULL
+ORDER BY c.id LIMIT 1
+`
+
+type FindLiveCustomerIDByContactParams struct {
+	Kind  string
+	Value string
+}
+
+func (q *Queries) FindLiveCustomerIDByContact(ctx context.Context, arg FindLiveCustomerIDByContactParams) (int64, error) {
+	row := q.db.QueryRowContext(ctx, findLiveCustomerIDByContact, arg.Kind, arg.Value)
+	var id int64
+	err := row.Scan(&id)
+	return id, err
+}
+
 const findNote = `-- name: FindNote :one
 SELECT n.id, n.customer_id, n.author_id, COALESCE(u.name, '') AS author_name, n.body, n.pinned, n.created_at, n.updated_at
 FROM customer_notes n LEFT JOIN users u ON u.id = n.author_id
