@@ -76,6 +76,7 @@ func New(d Deps) http.Handler {
 	s.registerAccounts(api)
 	s.registerInteractions(api)
 	s.registerCustomerExport(api)
+	s.registerConsents(api)
 	return s.authenticate(s.idempotent(mux))
 }
 

@@ -440,11 +440,12 @@ func (s *server) registerCustomers(api huma.API) {
 
 // CustomerExportJSON is everything about one customer.
 type CustomerExportJSON struct {
-	ExportedAt time.Time    `json:"exported_at"`
-	Customer   CustomerJSON `json:"customer"`
-	Notes      []NoteJSON   `json:"notes"`
-	Timeline   []EventJSON  `json:"timeline"`
-	Truncated  bool         `json:"truncated,omitempty" doc:"Set when the timeline held more events than one export carries."`
+	ExportedAt time.Time     `json:"exported_at"`
+	Customer   CustomerJSON  `json:"customer"`
+	Notes      []NoteJSON    `json:"notes"`
+	Consents   []ConsentJSON `json:"consents"`
+	Timeline   []EventJSON   `json:"timeline"`
+	Truncated  bool          `json:"truncated,omitempty" doc:"Set when the timeline held more events than one export carries."`
 }
 
 func (s *server) registerCustomerExport(api huma.API) {
@@ -457,7 +458,11 @@ func (s *server) registerCustomerExport(api huma.API) {
 				return nil, s.fail(ctx, "export customer", err)
 			}
 			out := &struct{ Body CustomerExportJSON }{Body: CustomerExportJSON{ExportedAt: time.Now().UTC(),
-				Customer: customerJSON(x.Customer), Notes: []NoteJSON{}, Timeline: []EventJSON{}, Truncated: cut}}
+				Customer: customerJSON(x.Customer), Notes: []NoteJSON{}, Consents: []ConsentJSON{}, Timeline: []EventJSON{},
+				Truncated: cut}}
+			for _, c := range x.Consents {
+				out.Body.Consents = append(out.Body.Consents, consentJSON(c))
+			}
 			for _, n := range x.Notes {
 				out.Body.Notes = append(out.Body.Notes, noteJSON(n))
 			}

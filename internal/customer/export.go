@@ -10,10 +10,11 @@ import (
 
 // DataExport is everything SCRMS holds about one customer, for a data
 // subject's access request: the record, its notes, and its whole timeline
-// (interactions and every recorded change).
+// (interactions and every recorded change), and its consent history.
 type DataExport struct {
 	Customer Customer
 	Notes    []Note
+	Consents []ConsentEvent
 	Events   []Event
 }
 
@@ -38,6 +39,9 @@ func (s *Service) ExportCustomerData(ctx context.Context, a auth.Actor, id int64
 	x := DataExport{Customer: c}
 	if x.Notes, err = s.store.ListNotes(ctx, id, 10_000); err != nil {
 		return DataExport{}, false, fmt.Errorf("customer: export notes: %w", err)
+	}
+	if x.Consents, err = s.store.ListConsentEvents(ctx, id); err != nil {
+		return DataExport{}, false, fmt.Errorf("customer: export consents: %w", err)
 	}
 	q := TimelineQuery{CustomerID: id, Kinds: TimelineKinds, Limit: 1000}
 	cut := false

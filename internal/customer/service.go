@@ -36,6 +36,9 @@ type Store interface {
 	// was used before by the same source, NotFound when handled_by is no user.
 	CreateInteraction(ctx context.Context, it Interaction, e audit.Entry) (int64, error)
 	FindInteraction(ctx context.Context, id int64) (Interaction, error)
+	CreateConsentEvent(ctx context.Context, ev ConsentEvent, e audit.Entry) (int64, error)
+	// ListConsentEvents returns a customer's consent history, newest first.
+	ListConsentEvents(ctx context.Context, customerID int64) ([]ConsentEvent, error)
 	AppendAudit(ctx context.Context, e audit.Entry) error
 }
 

@@ -149,6 +149,8 @@ func changeTitle(entity, action string) string {
 		"customer/create": "Customer created", "customer/update": "Customer updated",
 		"customer/delete": "Customer deleted", "customer/restore": "Customer restored",
 		"note/update": "Note edited", "note/delete": "Note deleted",
+		"consent/grant": "Consent given", "consent/withdraw": "Consent withdrawn",
+		"customer/export": "Data exported",
 	}
 	if t, ok := titles[entity+"/"+action]; ok {
 		return t

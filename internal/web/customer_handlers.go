@@ -385,6 +385,9 @@ func (s *site) customerProfile(w http.ResponseWriter, r *http.Request, a auth.Ac
 	if p.Pinned, err = s.Customers.Notes(ctx, a, id, 20); err != nil {
 		return err
 	}
+	if p.Consents, _, err = s.Customers.Consents(ctx, a, id); err != nil {
+		return err
+	}
 	var kinds []string
 	if p.Kind != "" {
 		kinds = []string{p.Kind}
@@ -509,4 +512,28 @@ func (s *site) interactionCreate(w http.ResponseWriter, r *http.Request, a auth.
 		return err
 	}
 	return s.redirect(w, r, "/customers/"+itoa(id), "Interaction logged.")
+}
+
+func (s *site) consentCreate(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	_, err = s.Customers.RecordConsent(r.Context(), a, id, customer.ConsentInput{Purpose: r.PostFormValue("purpose"),
+		Channel: r.PostFormValue("channel"), Status: r.PostFormValue("status"), Source: r.PostFormValue("source"),
+		Proof: r.PostFormValue("proof")})
+	if err != nil {
+		if e, ok := fault.As(err); ok && e.Code == fault.Invalid {
+			msg := "The consent was not recorded: "
+			for i, f := range e.Fields {
+				if i > 0 {
+					msg += "; "
+				}
+				msg += f.Field + " " + f.Message
+			}
+			return s.redirect(w, r, "/customers/"+itoa(id), msg+".")
+		}
+		return err
+	}
+	return s.redirect(w, r, "/customers/"+itoa(id), "Consent recorded.")
 }

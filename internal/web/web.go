@@ -91,6 +91,7 @@ func (s *site) routes() http.Handler {
 	mux.Handle("POST /customers/{id}/restore", s.user(s.customerRestore))
 	mux.Handle("POST /customers/{id}/notes", s.user(s.noteCreate))
 	mux.Handle("POST /customers/{id}/interactions", s.user(s.interactionCreate))
+	mux.Handle("POST /customers/{id}/consents", s.user(s.consentCreate))
 	mux.Handle("POST /customers/{id}/notes/{note}/pin", s.user(s.notePin))
 	mux.Handle("POST /customers/{id}/notes/{note}/delete", s.user(s.noteDelete))
 

@@ -92,3 +92,17 @@ DELETE FROM customer_notes WHERE id = sqlc.arg(id);
 SELECT c.id FROM contact_points p JOIN customers c ON c.id = p.customer_id
 WHERE p.kind = sqlc.arg(kind) AND p.value = sqlc.arg(value) AND c.deleted_at IS NULL
 ORDER BY c.id LIMIT 1;
+
+-- name: InsertConsentEvent :one
+INSERT INTO consent_events (customer_id, purpose, channel, status, source, proof, ip, recorded_by, occurred_at, created_at)
+VALUES (sqlc.arg(customer_id), sqlc.arg(purpose), sqlc.arg(channel), sqlc.arg(status), sqlc.arg(source), sqlc.arg(proof),
+    sqlc.arg(ip), sqlc.narg(recorded_by), sqlc.arg(occurred_at), sqlc.arg(created_at))
+RETURNING id;
+
+-- name: ListConsentEvents :many
+SELECT e.id, e.customer_id, e.purpose, e.channel, e.status, e.source, e.proof, e.ip, e.recorded_by,
+    COALESCE(u.name, '') AS recorded_by_name, e.occurred_at, e.created_at
+FROM consent_events e LEFT JOIN users u ON u.id = e.recorded_by
+WHERE e.customer_id = sqlc.arg(customer_id)
+ORDER BY e.occurred_at DESC, e.id DESC
+LIMIT 1000;

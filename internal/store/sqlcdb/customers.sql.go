@@ -176,6 +176,44 @@ func (q *Queries) InsertAddress(ctx context.Context, arg InsertAddressParams) er
 	return err
 }
 
+const insertConsentEvent = `-- name: InsertConsentEvent :one
+INSERT INTO consent_events (customer_id, purpose, channel, status, source, proof, ip, recorded_by, occurred_at, created_at)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6,
+    ?7, ?8, ?9, ?10)
+RETURNING id
+`
+
+type InsertConsentEventParams struct {
+	CustomerID int64
+	Purpose    string
+	Channel    string
+	Status     string
+	Source     string
+	Proof      string
+	Ip         string
+	RecordedBy sql.NullInt64
+	OccurredAt time.Time
+	CreatedAt  time.Time
+}
+
+func (q *Queries) InsertConsentEvent(ctx context.Context, arg InsertConsentEventParams) (int64, error) {
+	row := q.db.QueryRowContext(ctx, insertConsentEvent,
+		arg.CustomerID,
+		arg.Purpose,
+		arg.Channel,
+		arg.Status,
+		arg.Source,
+		arg.Proof,
+		arg.Ip,
+		arg.RecordedBy,
+		arg.OccurredAt,
+		arg.CreatedAt,
+	)
+	var id int64
+	err := row.Scan(&id)
+	return id, err
+}
+
 const insertContactPoint = `-- name: InsertContactPoint :exec
 INSERT INTO contact_points (customer_id, kind, value, label, is_primary, position)
 VALUES (?1, ?2, ?3, ?4, ?5, ?6)
@@ -319,6 +357,66 @@ func (q *Queries) ListAddresses(ctx context.Context, customerID int64) ([]Custom
 			&i.Country,
 			&i.IsPrimary,
 			&i.Position,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listConsentEvents = `-- name: ListConsentEvents :many
+SELECT e.id, e.customer_id, e.purpose, e.channel, e.status, e.source, e.proof, e.ip, e.recorded_by,
+    COALESCE(u.name, '') AS recorded_by_name, e.occurred_at, e.created_at
+FROM consent_events e LEFT JOIN users u ON u.id = e.recorded_by
+WHERE e.customer_id = ?1
+ORDER BY e.occurred_at DESC, e.id DESC
+LIMIT 1000
+`
+
+type ListConsentEventsRow struct {
+	ID             int64
+	CustomerID     int64
+	Purpose        string
+	Channel        string
+	Status         string
+	Source         string
+	Proof          string
+	Ip             string
+	RecordedBy     sql.NullInt64
+	RecordedByName string
+	OccurredAt     time.Time
+	CreatedAt      time.Time
+}
+
+func (q *Queries) ListConsentEvents(ctx context.Context, customerID int64) ([]ListConsentEventsRow, error) {
+	rows, err := q.db.QueryContext(ctx, listConsentEvents, customerID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListConsentEventsRow{}
+	for rows.Next() {
+		var i ListConsentEventsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.CustomerID,
+			&i.Purpose,
+			&i.Channel,
+			&i.Status,
+			&i.Source,
+			&i.Proof,
+			&i.Ip,
+			&i.RecordedBy,
+			&i.RecordedByName,
+			&i.OccurredAt,
+			&i.CreatedAt,
 		); err != nil {
 			return nil, err
 		}

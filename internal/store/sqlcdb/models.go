@@ -35,6 +35,20 @@ type AuditLog struct {
 	Hash       string
 }
 
+type ConsentEvent struct {
+	ID         int64
+	CustomerID int64
+	Purpose    string
+	Channel    string
+	Status     string
+	Source     string
+	Proof      string
+	Ip         string
+	RecordedBy sql.NullInt64
+	OccurredAt time.Time
+	CreatedAt  time.Time
+}
+
 type ContactPoint struct {
 	ID         int64
 	CustomerID int64
