@@ -1,0 +1,274 @@
+package dedupe
+
+import (
+	"sort"
+	"strings"
+)
+
+// Record is what the engine compares of a customer. Empty fields are
+// unknown and count neither for nor against a match.
+type Record struct {
+	ID           int64
+	FirstName    string
+	LastName     string
+	Email        string
+	Phone        string // E.164
+	StreetNumber string
+	Street       string
+	City         string
+	Postcode     string
+	Region       string
+	BirthDate    string // YYYYMMDD
+	Identifier   string // an id from another system that belongs to the person (customer number, tax id)
+}
+
+// Pair is two records that probably are one customer.
+type Pair struct {
+	A, B    int64 // A < B
+	Score   float64
+	Reasons []string
+}
+
+// DefaultThreshold is the score from which a pair is proposed as a duplicate.
+// The weights below are log2 likelihood ratios (how much more often a field
+// agrees this well between two records of one person than between two
+// records of different people), set from general experience with customer
+// data rather than fitted to any one data set.
+const DefaultThreshold = 9.0
+
+type normalized struct {
+	Record
+	first, last, street, city string
+}
+
+func normalize(r Record) normalized {
+	n := normalized{Record: r, first: fold(r.FirstName), last: fold(r.LastName), street: fold(r.Street), city: fold(r.City)}
+	n.Email = strings.ToLower(strings.TrimSpace(r.Email))
+	n.Postcode = strings.ReplaceAll(fold(r.Postcode), " ", "")
+	n.BirthDate = strings.TrimSpace(r.BirthDate)
+	n.Identifier = strings.ReplaceAll(fold(r.Identifier), " ", "")
+	n.StreetNumber = fold(r.StreetNumber)
+	n.Region = fold(r.Region)
+	return n
+}
+
+// nameScore compares one name field.
+func nameScore(a, b string, exact, close, near, differ float64) (float64, string) {
+	switch {
+	case a == "" || b == "":
+		return 0, ""
+	case a == b:
+		return exact, "same"
+	}
+	jw := JaroWinkler(a, b)
+	switch {
+	case jw >= 0.92:
+		return close, "similar"
+	case jw >= 0.85:
+		return near, "alike"
+	case len(a) == 1 || len(b) == 1:
+		if a[0] == b[0] {
+			return near, "initial"
+		}
+	}
+	return differ, ""
+}
+
+// Score compares two records and returns the match score with the reasons
+// that contributed most.
+func Score(x, y Record) (float64, []string) {
+	return score(normalize(x), normalize(y))
+}
+
+func score(a, b normalized) (float64, []string) {
+	total := 0.0
+	var reasons []string
+	add := func(w float64, reason string) {
+		total += w
+		if w >= 2 && reason != "" {
+			reasons = append(reasons, reason)
+		}
+	}
+	// Names may be entered the wrong way round: compare them crossed when
+	// that fits clearly better than straight.
+	first, last := a.first, a.last
+	if a.first != "" && a.last != "" && b.first != "" && b.last != "" {
+		straight := JaroWinkler(a.first, b.first) + JaroWinkler(a.last, b.last)
+		crossed := JaroWinkler(a.first, b.last) + JaroWinkler(a.last, b.first)
+		if crossed > straight+0.3 {
+			first, last = a.last, a.first
+		}
+	}
+	w, how := nameScore(first, b.first, 5, 3.5, 1, -3)
+	add(w, how+" first name")
+	w, how = nameScore(last, b.last, 6, 4.5, 1.5, -4)
+	add(w, how+" last name")
+
+	if a.BirthDate != "" && b.BirthDate != "" {
+		switch {
+		case a.BirthDate == b.BirthDate:
+			add(7, "same birth date")
+		case Levenshtein(a.BirthDate, b.BirthDate) == 1 || transposed(a.BirthDate, b.BirthDate) ||
+			(len(a.BirthDate) == 8 && len(b.BirthDate) == 8 && a.BirthDate[:4] == b.BirthDate[:4] &&
+				a.BirthDate[4:6] == b.BirthDate[6:8] && a.BirthDate[6:8] == b.BirthDate[4:6]):
+			add(3.5, "birth date one typo apart")
+		default:
+			add(-4, "")
+		}
+	}
+	if a.Identifier != "" && b.Identifier != "" {
+		switch {
+		case a.Identifier == b.Identifier:
+			add(10, "same identifier")
+		case Levenshtein(a.Identifier, b.Identifier) == 1 || transposed(a.Identifier, b.Identifier):
+			add(5, "identifier one typo apart")
+		default:
+			add(-5, "")
+		}
+	}
+	if a.Email != "" && b.Email != "" {
+		if a.Email == b.Email {
+			add(10, "same email")
+		} else {
+			add(-1, "") // people keep several addresses
+		}
+	}
+	if a.Phone != "" && b.Phone != "" {
+		if a.Phone == b.Phone {
+			add(8, "same phone")
+		} else {
+			add(-1, "")
+		}
+	}
+	if a.StreetNumber != "" && b.StreetNumber != "" {
+		if a.StreetNumber == b.StreetNumber {
+			add(2, "")
+		} else {
+			add(-1, "")
+		}
+	}
+	if a.street != "" && b.street != "" {
+		jw := JaroWinkler(a.street, b.street)
+		switch {
+		case jw >= 0.9:
+			add(3, "same street")
+		case jw >= 0.8:
+			add(1, "")
+		default:
+			add(-1.5, "")
+		}
+	}
+	if a.city != "" && b.city != "" {
+		if JaroWinkler(a.city, b.city) >= 0.9 {
+			add(2, "")
+		} else {
+			add(-1, "")
+		}
+	}
+	if a.Postcode != "" && b.Postcode != "" {
+		switch {
+		case a.Postcode == b.Postcode:
+			add(3, "same postcode")
+		case Levenshtein(a.Postcode, b.Postcode) == 1:
+			add(1, "")
+		default:
+			add(-1.5, "")
+		}
+	}
+	if a.Region != "" && b.Region != "" {
+		if a.Region == b.Region {
+			add(0.5, "")
+		} else {
+			add(-1, "")
+		}
+	}
+	return total, reasons
+}
+
+// maxBlock bounds a block: a key shared by more records than this (a common
+// surname, a shared postcode) says too little to compare them all.
+const maxBlock = 400
+
+// blockKeys are the keys under which a record meets others. Each catches a
+// different kind of typo: a pair is compared when any key agrees.
+func blockKeys(n normalized) []string {
+	var keys []string
+	add := func(kind, v string) {
+		if v != "" {
+			keys = append(keys, kind+":"+v)
+		}
+	}
+	add("email", n.Email)
+	add("phone", n.Phone)
+	add("id", n.Identifier)
+	add("dob", n.BirthDate)
+	if n.first != "" && n.last != "" {
+		add("name", n.first+" "+n.last)
+		add("name", n.last+" "+n.first) // swapped names meet too
+	}
+	if n.last != "" && n.Postcode != "" {
+		add("last+pc", n.last+" "+n.Postcode)
+	}
+	if n.first != "" && n.Postcode != "" {
+		add("first+pc", n.first+" "+n.Postcode)
+	}
+	if n.first != "" && n.BirthDate != "" && len(n.BirthDate) >= 4 {
+		add("first+year", n.first+" "+n.BirthDate[:4])
+	}
+	if n.last != "" && n.BirthDate != "" && len(n.BirthDate) >= 4 {
+		add("last+year", n.last+" "+n.BirthDate[:4])
+	}
+	if n.StreetNumber != "" && n.street != "" {
+		add("addr", n.StreetNumber+" "+n.street)
+	}
+	return keys
+}
+
+// Find returns the pairs of records scoring at least threshold, best first.
+func Find(records []Record, threshold float64) []Pair {
+	norms := make([]normalized, len(records))
+	blocks := map[string][]int{}
+	for i, r := range records {
+		norms[i] = normalize(r)
+		for _, k := range blockKeys(norms[i]) {
+			blocks[k] = append(blocks[k], i)
+		}
+	}
+	seen := map[[2]int]bool{}
+	var pairs []Pair
+	for _, members := range blocks {
+		if len(members) < 2 || len(members) > maxBlock {
+			continue
+		}
+		for x := 0; x < len(members); x++ {
+			for y := x + 1; y < len(members); y++ {
+				i, j := members[x], members[y]
+				if i > j {
+					i, j = j, i
+				}
+				if seen[[2]int{i, j}] {
+					continue
+				}
+				seen[[2]int{i, j}] = true
+				s, reasons := score(norms[i], norms[j])
+				if s >= threshold {
+					a, b := records[i].ID, records[j].ID
+					if a > b {
+						a, b = b, a
+					}
+					pairs = append(pairs, Pair{A: a, B: b, Score: s, Reasons: reasons})
+				}
+			}
+		}
+	}
+	sort.Slice(pairs, func(i, j int) bool {
+		if pairs[i].Score != pairs[j].Score {
+			return pairs[i].Score > pairs[j].Score
+		}
+		if pairs[i].A != pairs[j].A {
+			return pairs[i].A < pairs[j].A
+		}
+		return pairs[i].B < pairs[j].B
+	})
+	return pairs
+}
