@@ -24,6 +24,8 @@ type Store interface {
 	SetCustomerDeleted(ctx context.Context, id int64, deletedAt, at time.Time, e audit.Entry) error
 	ListCustomers(ctx context.Context, q ListQuery) ([]Summary, error)
 	CountCustomers(ctx context.Context, q ListQuery, upTo int) (int, error)
+	// ListCustomerIDsByContact returns up to 20 live customers with this email or phone.
+	ListCustomerIDsByContact(ctx context.Context, kind, value string) ([]int64, error)
 	ListTags(ctx context.Context, v Visibility) ([]TagCount, error)
 
 	CreateNote(ctx context.Context, n Note, e audit.Entry) (int64, error)

@@ -248,3 +248,8 @@ func (s *Store) FindCustomerIDByContact(ctx context.Context, kind, value string)
 	}
 	return id, nil
 }
+
+// ListCustomerIDsByContact returns up to 20 live customers with this email or phone.
+func (s *Store) ListCustomerIDsByContact(ctx context.Context, kind, value string) ([]int64, error) {
+	return s.reader().ListLiveCustomerIDsByContact(ctx, sqlcdb.ListLiveCustomerIDsByContactParams{Kind: kind, Value: value})
+}

@@ -287,12 +287,32 @@ func (s *site) customerNew(w http.ResponseWriter, r *http.Request, a auth.Actor)
 	return render(w, r, http.StatusOK, customerFormPage(f))
 }
 
+func joinReasons(rs []string) string {
+	if len(rs) == 0 {
+		return "similar details"
+	}
+	return strings.Join(rs, ", ")
+}
+
 func (s *site) customerCreate(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
 	p := parseCustomerForm(r, s.base(r, a, "New customer", "customers"), a)
 	f := p.form
-	c, err := s.Customers.CreateCustomer(r.Context(), a, customer.Input{Kind: customer.Kind(f.Kind), FirstName: f.FirstName,
+	in := customer.Input{Kind: customer.Kind(f.Kind), FirstName: f.FirstName,
 		LastName: f.LastName, Name: f.Name, Emails: p.emails, Phones: p.phones, Addresses: p.addresses, Tags: p.tags,
-		LifecycleStage: f.Stage, Status: f.Status, ExternalID: f.ExternalID})
+		LifecycleStage: f.Stage, Status: f.Status, ExternalID: f.ExternalID}
+	// Warn before saving what is probably a customer SCRMS already has.
+	if r.PostFormValue("confirm_new") != "1" {
+		dups, err := s.Customers.LikelyDuplicates(r.Context(), a, in)
+		if err != nil {
+			return err
+		}
+		if len(dups) > 0 {
+			f.Duplicates = dups
+			f.Emails, f.Phones, f.Addresses = rows(f.Emails, 2), rows(f.Phones, 2), rows(f.Addresses, 1)
+			return render(w, r, http.StatusConflict, customerFormPage(f))
+		}
+	}
+	c, err := s.Customers.CreateCustomer(r.Context(), a, in)
 	if err != nil {
 		return s.formFailed(w, r, p, err)
 	}

@@ -106,3 +106,8 @@ FROM consent_events e LEFT JOIN users u ON u.id = e.recorded_by
 WHERE e.customer_id = sqlc.arg(customer_id)
 ORDER BY e.occurred_at DESC, e.id DESC
 LIMIT 1000;
+
+-- name: ListLiveCustomerIDsByContact :many
+SELECT DISTINCT c.id FROM contact_points p JOIN customers c ON c.id = p.customer_id
+WHERE p.kind = sqlc.arg(kind) AND p.value = sqlc.arg(value) AND c.deleted_at IS NULL
+ORDER BY c.id LIMIT 20;

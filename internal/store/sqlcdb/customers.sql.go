@@ -494,6 +494,40 @@ func (q *Queries) ListCustomerTags(ctx context.Context, customerID int64) ([]str
 	return items, nil
 }
 
+const listLiveCustomerIDsByContact = `-- name: ListLiveCustomerIDsByContact :many
+SELECT DISTINCT c.id FROM contact_points p JOIN customers c ON c.id = p.customer_id
+WHERE p.kind = ?1 AND p.value = ?2 AND c.deleted_at IS NULL
+ORDER BY c.id LIMIT 20
+`
+
+type ListLiveCustomerIDsByContactParams struct {
+	Kind  string
+	Value string
+}
+
+func (q *Queries) ListLiveCustomerIDsByContact(ctx context.Context, arg ListLiveCustomerIDsByContactParams) ([]int64, error) {
+	rows, err := q.db.QueryContext(ctx, listLiveCustomerIDsByContact, arg.Kind, arg.Value)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []int64{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		items = append(items, id)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listNotes = `-- name: ListNotes :many
 SELECT n.id, n.customer_id, n.author_id, COALESCE(u.name, '') AS author_name, n.body, n.pinned, n.created_at, n.updated_at
 FROM customer_notes n LEFT JOIN users u ON u.id = n.author_id
