@@ -77,6 +77,7 @@ func New(d Deps) http.Handler {
 	s.registerInteractions(api)
 	s.registerCustomerExport(api)
 	s.registerConsents(api)
+	s.registerRelationships(api)
 	return s.authenticate(s.idempotent(mux))
 }
 

@@ -39,6 +39,11 @@ type Store interface {
 	CreateInteraction(ctx context.Context, it Interaction, e audit.Entry) (int64, error)
 	FindInteraction(ctx context.Context, id int64) (Interaction, error)
 	CreateConsentEvent(ctx context.Context, ev ConsentEvent, e audit.Entry) (int64, error)
+	// CreateRelationship stores a relationship; Conflict when it exists.
+	CreateRelationship(ctx context.Context, r Relationship, e audit.Entry) (int64, error)
+	ListRelationships(ctx context.Context, customerID int64) ([]RelatedRow, error)
+	FindRelationship(ctx context.Context, id int64) (Relationship, error)
+	DeleteRelationship(ctx context.Context, id int64, e audit.Entry) error
 	// ListConsentEvents returns a customer's consent history, newest first.
 	ListConsentEvents(ctx context.Context, customerID int64) ([]ConsentEvent, error)
 	AppendAudit(ctx context.Context, e audit.Entry) error

@@ -150,7 +150,8 @@ func changeTitle(entity, action string) string {
 		"customer/delete": "Customer deleted", "customer/restore": "Customer restored",
 		"note/update": "Note edited", "note/delete": "Note deleted",
 		"consent/grant": "Consent given", "consent/withdraw": "Consent withdrawn",
-		"customer/export": "Data exported",
+		"customer/export":     "Data exported",
+		"relationship/create": "Relationship added", "relationship/delete": "Relationship removed",
 	}
 	if t, ok := titles[entity+"/"+action]; ok {
 		return t

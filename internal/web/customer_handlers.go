@@ -408,6 +408,9 @@ func (s *site) customerProfile(w http.ResponseWriter, r *http.Request, a auth.Ac
 	if p.Consents, _, err = s.Customers.Consents(ctx, a, id); err != nil {
 		return err
 	}
+	if p.Related, err = s.Customers.Relationships(ctx, a, id); err != nil {
+		return err
+	}
 	var kinds []string
 	if p.Kind != "" {
 		kinds = []string{p.Kind}
@@ -556,4 +559,40 @@ func (s *site) consentCreate(w http.ResponseWriter, r *http.Request, a auth.Acto
 		return err
 	}
 	return s.redirect(w, r, "/customers/"+itoa(id), "Consent recorded.")
+}
+
+func (s *site) relationshipCreate(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	other := formID(strings.TrimPrefix(strings.TrimSpace(r.PostFormValue("other")), "#"))
+	_, err = s.Customers.AddRelationship(r.Context(), a, id, customer.RelationshipInput{Other: other,
+		Kind: r.PostFormValue("kind"), Role: r.PostFormValue("role")})
+	if err != nil {
+		if e, ok := fault.As(err); ok && (e.Code == fault.Invalid || e.Code == fault.Conflict) {
+			msg := e.Message
+			for _, f := range e.Fields {
+				msg += " " + f.Field + " " + f.Message + "."
+			}
+			return s.redirect(w, r, "/customers/"+itoa(id), "The relationship was not added: "+msg)
+		}
+		return err
+	}
+	return s.redirect(w, r, "/customers/"+itoa(id), "Relationship added.")
+}
+
+func (s *site) relationshipDelete(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	relID, err := pathID(r, "rel")
+	if err != nil {
+		return err
+	}
+	if err := s.Customers.RemoveRelationship(r.Context(), a, id, relID); err != nil {
+		return err
+	}
+	return s.redirect(w, r, "/customers/"+itoa(id), "Relationship removed.")
 }

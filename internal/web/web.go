@@ -92,6 +92,8 @@ func (s *site) routes() http.Handler {
 	mux.Handle("POST /customers/{id}/notes", s.user(s.noteCreate))
 	mux.Handle("POST /customers/{id}/interactions", s.user(s.interactionCreate))
 	mux.Handle("POST /customers/{id}/consents", s.user(s.consentCreate))
+	mux.Handle("POST /customers/{id}/relationships", s.user(s.relationshipCreate))
+	mux.Handle("POST /customers/{id}/relationships/{rel}/delete", s.user(s.relationshipDelete))
 	mux.Handle("POST /customers/{id}/notes/{note}/pin", s.user(s.notePin))
 	mux.Handle("POST /customers/{id}/notes/{note}/delete", s.user(s.noteDelete))
 

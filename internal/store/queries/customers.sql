@@ -111,3 +111,26 @@ LIMIT 1000;
 SELECT DISTINCT c.id FROM contact_points p JOIN customers c ON c.id = p.customer_id
 WHERE p.kind = sqlc.arg(kind) AND p.value = sqlc.arg(value) AND c.deleted_at IS NULL
 ORDER BY c.id LIMIT 20;
+
+-- name: InsertRelationship :one
+INSERT INTO customer_relationships (from_customer, to_customer, kind, role, created_by, created_at)
+VALUES (sqlc.arg(from_customer), sqlc.arg(to_customer), sqlc.arg(kind), sqlc.arg(role), sqlc.narg(created_by), sqlc.arg(created_at))
+RETURNING id;
+
+-- name: ListRelationships :many
+SELECT r.id, r.from_customer, r.to_customer, r.kind, r.role, r.created_at,
+    f.display_name AS from_name, t.display_name AS to_name, f.owner_id AS from_owner, f.team_id AS from_team,
+    t.owner_id AS to_owner, t.team_id AS to_team
+FROM customer_relationships r
+JOIN customers f ON f.id = r.from_customer
+JOIN customers t ON t.id = r.to_customer
+WHERE (r.from_customer = sqlc.arg(customer_id) OR r.to_customer = sqlc.arg(customer_id))
+  AND f.deleted_at IS NULL AND t.deleted_at IS NULL
+ORDER BY r.id
+LIMIT 500;
+
+-- name: FindRelationship :one
+SELECT id, from_customer, to_customer, kind, role, created_by, created_at FROM customer_relationships WHERE id = sqlc.arg(id);
+
+-- name: DeleteRelationship :exec
+DELETE FROM customer_relationships WHERE id = sqlc.arg(id);

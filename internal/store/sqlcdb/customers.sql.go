@@ -47,6 +47,15 @@ func (q *Queries) DeleteNote(ctx context.Context, id int64) error {
 	return err
 }
 
+const deleteRelationship = `-- name: DeleteRelationship :exec
+DELETE FROM customer_relationships WHERE id = ?1
+`
+
+func (q *Queries) DeleteRelationship(ctx context.Context, id int64) error {
+	_, err := q.db.ExecContext(ctx, deleteRelationship, id)
+	return err
+}
+
 const findCustomer = `-- name: FindCustomer :one
 SELECT id, kind, first_name, last_name, org_name, display_name, sort_name, lifecycle_stage, status,
     owner_id, team_id, external_id, search_names, search_contacts, created_by, created_at, updated_at, deleted_at
@@ -137,6 +146,25 @@ func (q *Queries) FindNote(ctx context.Context, id int64) (FindNoteRow, error) {
 		&i.Pinned,
 		&i.CreatedAt,
 		&i.UpdatedAt,
+	)
+	return i, err
+}
+
+const findRelationship = `-- name: FindRelationship :one
+SELECT id, from_customer, to_customer, kind, role, created_by, created_at FROM customer_relationships WHERE id = ?1
+`
+
+func (q *Queries) FindRelationship(ctx context.Context, id int64) (CustomerRelationship, error) {
+	row := q.db.QueryRowContext(ctx, findRelationship, id)
+	var i CustomerRelationship
+	err := row.Scan(
+		&i.ID,
+		&i.FromCustomer,
+		&i.ToCustomer,
+		&i.Kind,
+		&i.Role,
+		&i.CreatedBy,
+		&i.CreatedAt,
 	)
 	return i, err
 }
@@ -324,6 +352,35 @@ func (q *Queries) InsertNote(ctx context.Context, arg InsertNoteParams) (int64, 
 		arg.AuthorID,
 		arg.Body,
 		arg.Pinned,
+		arg.CreatedAt,
+	)
+	var id int64
+	err := row.Scan(&id)
+	return id, err
+}
+
+const insertRelationship = `-- name: InsertRelationship :one
+INSERT INTO customer_relationships (from_customer, to_customer, kind, role, created_by, created_at)
+VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+RETURNING id
+`
+
+type InsertRelationshipParams struct {
+	FromCustomer int64
+	ToCustomer   int64
+	Kind         string
+	Role         string
+	CreatedBy    sql.NullInt64
+	CreatedAt    time.Time
+}
+
+func (q *Queries) InsertRelationship(ctx context.Context, arg InsertRelationshipParams) (int64, error) {
+	row := q.db.QueryRowContext(ctx, insertRelationship,
+		arg.FromCustomer,
+		arg.ToCustomer,
+		arg.Kind,
+		arg.Role,
+		arg.CreatedBy,
 		arg.CreatedAt,
 	)
 	var id int64
@@ -570,6 +627,70 @@ func (q *Queries) ListNotes(ctx context.Context, arg ListNotesParams) ([]ListNot
 			&i.Pinned,
 			&i.CreatedAt,
 			&i.UpdatedAt,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
+const listRelationships = `-- name: ListRelationships :many
+SELECT r.id, r.from_customer, r.to_customer, r.kind, r.role, r.created_at,
+    f.display_name AS from_name, t.display_name AS to_name, f.owner_id AS from_owner, f.team_id AS from_team,
+    t.owner_id AS to_owner, t.team_id AS to_team
+FROM customer_relationships r
+JOIN customers f ON f.id = r.from_customer
+JOIN customers t ON t.id = r.to_customer
+WHERE (r.from_customer = ?1 OR r.to_customer = ?1)
+  AND f.deleted_at IS NULL AND t.deleted_at IS NULL
+ORDER BY r.id
+LIMIT 500
+`
+
+type ListRelationshipsRow struct {
+	ID           int64
+	FromCustomer int64
+	ToCustomer   int64
+	Kind         string
+	Role         string
+	CreatedAt    time.Time
+	FromName     string
+	ToName       string
+	FromOwner    sql.NullInt64
+	FromTeam     sql.NullInt64
+	ToOwner      sql.NullInt64
+	ToTeam       sql.NullInt64
+}
+
+func (q *Queries) ListRelationships(ctx context.Context, customerID int64) ([]ListRelationshipsRow, error) {
+	rows, err := q.db.QueryContext(ctx, listRelationships, customerID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListRelationshipsRow{}
+	for rows.Next() {
+		var i ListRelationshipsRow
+		if err := rows.Scan(
+			&i.ID,
+			&i.FromCustomer,
+			&i.ToCustomer,
+			&i.Kind,
+			&i.Role,
+			&i.CreatedAt,
+			&i.FromName,
+			&i.ToName,
+			&i.FromOwner,
+			&i.FromTeam,
+			&i.ToOwner,
+			&i.ToTeam,
 		); err != nil {
 			return nil, err
 		}

@@ -104,6 +104,16 @@ type CustomerNote struct {
 	UpdatedAt  time.Time
 }
 
+type CustomerRelationship struct {
+	ID           int64
+	FromCustomer int64
+	ToCustomer   int64
+	Kind         string
+	Role         string
+	CreatedBy    sql.NullInt64
+	CreatedAt    time.Time
+}
+
 type CustomerSearch struct {
 	SearchNames    string
 	SearchContacts string
