@@ -78,6 +78,7 @@ func New(d Deps) http.Handler {
 	s.registerCustomerExport(api)
 	s.registerConsents(api)
 	s.registerRelationships(api)
+	s.registerHouseholds(api)
 	return s.authenticate(s.idempotent(mux))
 }
 

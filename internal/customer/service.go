@@ -44,6 +44,12 @@ type Store interface {
 	ListRelationships(ctx context.Context, customerID int64) ([]RelatedRow, error)
 	FindRelationship(ctx context.Context, id int64) (Relationship, error)
 	DeleteRelationship(ctx context.Context, id int64, e audit.Entry) error
+	// ChangeHousehold creates a household or adds, removes or promotes a
+	// member, in one transaction; Conflict when a customer is in another.
+	ChangeHousehold(ctx context.Context, ch HouseholdChange, e audit.Entry) (int64, error)
+	FindHousehold(ctx context.Context, id int64) (Household, error)
+	HouseholdOf(ctx context.Context, customerID int64) (int64, error)
+	ListHouseholdMembers(ctx context.Context, householdID int64) ([]HouseholdMember, error)
 	// ListConsentEvents returns a customer's consent history, newest first.
 	ListConsentEvents(ctx context.Context, customerID int64) ([]ConsentEvent, error)
 	AppendAudit(ctx context.Context, e audit.Entry) error

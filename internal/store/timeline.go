@@ -152,6 +152,8 @@ func changeTitle(entity, action string) string {
 		"consent/grant": "Consent given", "consent/withdraw": "Consent withdrawn",
 		"customer/export":     "Data exported",
 		"relationship/create": "Relationship added", "relationship/delete": "Relationship removed",
+		"household/create": "Household started", "household/join": "Joined a household",
+		"household/leave": "Left the household",
 	}
 	if t, ok := titles[entity+"/"+action]; ok {
 		return t

@@ -411,6 +411,11 @@ func (s *site) customerProfile(w http.ResponseWriter, r *http.Request, a auth.Ac
 	if p.Related, err = s.Customers.Relationships(ctx, a, id); err != nil {
 		return err
 	}
+	if h, err := s.Customers.HouseholdOfCustomer(ctx, a, id); err == nil {
+		p.Household = &h
+	} else if !fault.Is(err, fault.NotFound) {
+		return err
+	}
 	var kinds []string
 	if p.Kind != "" {
 		kinds = []string{p.Kind}
@@ -595,4 +600,34 @@ func (s *site) relationshipDelete(w http.ResponseWriter, r *http.Request, a auth
 		return err
 	}
 	return s.redirect(w, r, "/customers/"+itoa(id), "Relationship removed.")
+}
+
+func (s *site) householdJoin(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if hh := strings.TrimSpace(r.PostFormValue("household")); hh != "" {
+		_, err = s.Customers.JoinHousehold(r.Context(), a, formID(hh), id, false)
+	} else {
+		_, err = s.Customers.CreateHousehold(r.Context(), a, id, "")
+	}
+	if err != nil {
+		if e, ok := fault.As(err); ok && e.Code != fault.Internal && e.Code != fault.Forbidden {
+			return s.redirect(w, r, "/customers/"+itoa(id), "The household was not changed: "+e.Message)
+		}
+		return err
+	}
+	return s.redirect(w, r, "/customers/"+itoa(id), "Household saved.")
+}
+
+func (s *site) householdLeave(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	if err := s.Customers.LeaveHousehold(r.Context(), a, id); err != nil {
+		return err
+	}
+	return s.redirect(w, r, "/customers/"+itoa(id), "Left the household.")
 }

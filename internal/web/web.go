@@ -94,6 +94,8 @@ func (s *site) routes() http.Handler {
 	mux.Handle("POST /customers/{id}/consents", s.user(s.consentCreate))
 	mux.Handle("POST /customers/{id}/relationships", s.user(s.relationshipCreate))
 	mux.Handle("POST /customers/{id}/relationships/{rel}/delete", s.user(s.relationshipDelete))
+	mux.Handle("POST /customers/{id}/household", s.user(s.householdJoin))
+	mux.Handle("POST /customers/{id}/household/leave", s.user(s.householdLeave))
 	mux.Handle("POST /customers/{id}/notes/{note}/pin", s.user(s.notePin))
 	mux.Handle("POST /customers/{id}/notes/{note}/delete", s.user(s.noteDelete))
 

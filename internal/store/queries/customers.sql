@@ -134,3 +134,32 @@ SELECT id, from_customer, to_customer, kind, role, created_by, created_at FROM c
 
 -- name: DeleteRelationship :exec
 DELETE FROM customer_relationships WHERE id = sqlc.arg(id);
+
+-- name: InsertHousehold :one
+INSERT INTO households (name, created_by, created_at) VALUES (sqlc.arg(name), sqlc.narg(created_by), sqlc.arg(created_at))
+RETURNING id;
+
+-- name: FindHousehold :one
+SELECT id, name, created_by, created_at FROM households WHERE id = sqlc.arg(id);
+
+-- name: InsertHouseholdMember :exec
+INSERT INTO household_members (household_id, customer_id, is_head, joined_at)
+VALUES (sqlc.arg(household_id), sqlc.arg(customer_id), sqlc.arg(is_head), sqlc.arg(joined_at));
+
+-- name: DeleteHouseholdMember :execrows
+DELETE FROM household_members WHERE household_id = sqlc.arg(household_id) AND customer_id = sqlc.arg(customer_id);
+
+-- name: ClearHouseholdHead :exec
+UPDATE household_members SET is_head = FALSE WHERE household_id = sqlc.arg(household_id);
+
+-- name: SetHouseholdHead :execrows
+UPDATE household_members SET is_head = TRUE WHERE household_id = sqlc.arg(household_id) AND customer_id = sqlc.arg(customer_id);
+
+-- name: FindHouseholdOfCustomer :one
+SELECT household_id FROM household_members WHERE customer_id = sqlc.arg(customer_id);
+
+-- name: ListHouseholdMembers :many
+SELECT m.customer_id, m.is_head, m.joined_at, c.display_name, c.owner_id, c.team_id
+FROM household_members m JOIN customers c ON c.id = m.customer_id
+WHERE m.household_id = sqlc.arg(household_id) AND c.deleted_at IS NULL
+ORDER BY m.is_head DESC, c.display_name, c.id;

@@ -11,6 +11,15 @@ import (
 	"time"
 )
 
+const clearHouseholdHead = `-- name: ClearHouseholdHead :exec
+UPDATE household_members SET is_head = FALSE WHERE household_id = ?1
+`
+
+func (q *Queries) ClearHouseholdHead(ctx context.Context, householdID int64) error {
+	_, err := q.db.ExecContext(ctx, clearHouseholdHead, householdID)
+	return err
+}
+
 const deleteAddresses = `-- name: DeleteAddresses :exec
 DELETE FROM customer_addresses WHERE customer_id = ?1
 `
@@ -36,6 +45,23 @@ DELETE FROM customer_tags WHERE customer_id = ?1
 func (q *Queries) DeleteCustomerTags(ctx context.Context, customerID int64) error {
 	_, err := q.db.ExecContext(ctx, deleteCustomerTags, customerID)
 	return err
+}
+
+const deleteHouseholdMember = `-- name: DeleteHouseholdMember :execrows
+DELETE FROM household_members WHERE household_id = ?1 AND customer_id = ?2
+`
+
+type DeleteHouseholdMemberParams struct {
+	HouseholdID int64
+	CustomerID  int64
+}
+
+func (q *Queries) DeleteHouseholdMember(ctx context.Context, arg DeleteHouseholdMemberParams) (int64, error) {
+	result, err := q.db.ExecContext(ctx, deleteHouseholdMember, arg.HouseholdID, arg.CustomerID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
 }
 
 const deleteNote = `-- name: DeleteNote :exec
@@ -97,6 +123,33 @@ func (q *Queries) FindCustomerIDByExternalID(ctx context.Context, externalID sql
 	var id int64
 	err := row.Scan(&id)
 	return id, err
+}
+
+const findHousehold = `-- name: FindHousehold :one
+SELECT id, name, created_by, created_at FROM households WHERE id = ?1
+`
+
+func (q *Queries) FindHousehold(ctx context.Context, id int64) (Household, error) {
+	row := q.db.QueryRowContext(ctx, findHousehold, id)
+	var i Household
+	err := row.Scan(
+		&i.ID,
+		&i.Name,
+		&i.CreatedBy,
+		&i.CreatedAt,
+	)
+	return i, err
+}
+
+const findHouseholdOfCustomer = `-- name: FindHouseholdOfCustomer :one
+SELECT household_id FROM household_members WHERE customer_id = ?1
+`
+
+func (q *Queries) FindHouseholdOfCustomer(ctx context.Context, customerID int64) (int64, error) {
+	row := q.db.QueryRowContext(ctx, findHouseholdOfCustomer, customerID)
+	var household_id int64
+	err := row.Scan(&household_id)
+	return household_id, err
 }
 
 const findLiveCustomerIDByContact = `-- name: FindLiveCustomerIDByContact :one
@@ -332,6 +385,46 @@ func (q *Queries) InsertCustomerTag(ctx context.Context, arg InsertCustomerTagPa
 	return err
 }
 
+const insertHousehold = `-- name: InsertHousehold :one
+INSERT INTO households (name, created_by, created_at) VALUES (?1, ?2, ?3)
+RETURNING id
+`
+
+type InsertHouseholdParams struct {
+	Name      string
+	CreatedBy sql.NullInt64
+	CreatedAt time.Time
+}
+
+func (q *Queries) InsertHousehold(ctx context.Context, arg InsertHouseholdParams) (int64, error) {
+	row := q.db.QueryRowContext(ctx, insertHousehold, arg.Name, arg.CreatedBy, arg.CreatedAt)
+	var id int64
+	err := row.Scan(&id)
+	return id, err
+}
+
+const insertHouseholdMember = `-- name: InsertHouseholdMember :exec
+INSERT INTO household_members (household_id, customer_id, is_head, joined_at)
+VALUES (?1, ?2, ?3, ?4)
+`
+
+type InsertHouseholdMemberParams struct {
+	HouseholdID int64
+	CustomerID  int64
+	IsHead      bool
+	JoinedAt    time.Time
+}
+
+func (q *Queries) InsertHouseholdMember(ctx context.Context, arg InsertHouseholdMemberParams) error {
+	_, err := q.db.ExecContext(ctx, insertHouseholdMember,
+		arg.HouseholdID,
+		arg.CustomerID,
+		arg.IsHead,
+		arg.JoinedAt,
+	)
+	return err
+}
+
 const insertNote = `-- name: InsertNote :one
 INSERT INTO customer_notes (customer_id, author_id, body, pinned, created_at, updated_at)
 VALUES (?1, ?2, ?3, ?4, ?5, ?5)
@@ -551,6 +644,52 @@ func (q *Queries) ListCustomerTags(ctx context.Context, customerID int64) ([]str
 	return items, nil
 }
 
+const listHouseholdMembers = `-- name: ListHouseholdMembers :many
+SELECT m.customer_id, m.is_head, m.joined_at, c.display_name, c.owner_id, c.team_id
+FROM household_members m JOIN customers c ON c.id = m.customer_id
+WHERE m.household_id = ?1 AND c.deleted_at IS NULL
+ORDER BY m.is_head DESC, c.display_name, c.id
+`
+
+type ListHouseholdMembersRow struct {
+	CustomerID  int64
+	IsHead      bool
+	JoinedAt    time.Time
+	DisplayName string
+	OwnerID     sql.NullInt64
+	TeamID      sql.NullInt64
+}
+
+func (q *Queries) ListHouseholdMembers(ctx context.Context, householdID int64) ([]ListHouseholdMembersRow, error) {
+	rows, err := q.db.QueryContext(ctx, listHouseholdMembers, householdID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	items := []ListHouseholdMembersRow{}
+	for rows.Next() {
+		var i ListHouseholdMembersRow
+		if err := rows.Scan(
+			&i.CustomerID,
+			&i.IsHead,
+			&i.JoinedAt,
+			&i.DisplayName,
+			&i.OwnerID,
+			&i.TeamID,
+		); err != nil {
+			return nil, err
+		}
+		items = append(items, i)
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	return items, nil
+}
+
 const listLiveCustomerIDsByContact = `-- name: ListLiveCustomerIDsByContact :many
 SELECT DISTINCT c.id FROM contact_points p JOIN customers c ON c.id = p.customer_id
 WHERE p.kind = ?1 AND p.value = ?2 AND c.deleted_at IS NULL
@@ -753,6 +892,23 @@ type SetCustomerDeletedParams struct {
 func (q *Queries) SetCustomerDeleted(ctx context.Context, arg SetCustomerDeletedParams) error {
 	_, err := q.db.ExecContext(ctx, setCustomerDeleted, arg.DeletedAt, arg.UpdatedAt, arg.ID)
 	return err
+}
+
+const setHouseholdHead = `-- name: SetHouseholdHead :execrows
+UPDATE household_members SET is_head = TRUE WHERE household_id = ?1 AND customer_id = ?2
+`
+
+type SetHouseholdHeadParams struct {
+	HouseholdID int64
+	CustomerID  int64
+}
+
+func (q *Queries) SetHouseholdHead(ctx context.Context, arg SetHouseholdHeadParams) (int64, error) {
+	result, err := q.db.ExecContext(ctx, setHouseholdHead, arg.HouseholdID, arg.CustomerID)
+	if err != nil {
+		return 0, err
+	}
+	return result.RowsAffected()
 }
 
 const updateCustomer = `-- name: UpdateCustomer :exec

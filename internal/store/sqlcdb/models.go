@@ -124,6 +124,20 @@ type CustomerTag struct {
 	Tag        string
 }
 
+type Household struct {
+	ID        int64
+	Name      string
+	CreatedBy sql.NullInt64
+	CreatedAt time.Time
+}
+
+type HouseholdMember struct {
+	HouseholdID int64
+	CustomerID  int64
+	IsHead      bool
+	JoinedAt    time.Time
+}
+
 type IdempotencyKey struct {
 	UserID       int64
 	IdemKey      string
