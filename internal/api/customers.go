@@ -52,6 +52,7 @@ type CustomerJSON struct {
 	OwnerID        *int64        `json:"owner_id"`
 	TeamID         *int64        `json:"team_id"`
 	ExternalID     *string       `json:"external_id"`
+	Profile        ProfileJSON   `json:"profile"`
 	PIIMasked      bool          `json:"pii_masked,omitempty" doc:"Contact details are masked: the caller's role may not read them."`
 	CreatedAt      time.Time     `json:"created_at"`
 	UpdatedAt      time.Time     `json:"updated_at"`
@@ -69,7 +70,7 @@ func customerJSON(c customer.Customer) CustomerJSON {
 	j := CustomerJSON{ID: c.ID, Kind: string(c.Kind), FirstName: c.FirstName, LastName: c.LastName, Name: c.Name,
 		Emails: []EmailJSON{}, Phones: []PhoneJSON{}, Addresses: []AddressJSON{}, Tags: c.Tags,
 		LifecycleStage: c.LifecycleStage, Status: c.Status, OwnerID: optID(c.OwnerID), TeamID: optID(c.TeamID),
-		PIIMasked: c.Masked, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt}
+		PIIMasked: c.Masked, CreatedAt: c.CreatedAt, UpdatedAt: c.UpdatedAt, Profile: ProfileJSON(c.Profile)}
 	if j.Tags == nil {
 		j.Tags = []string{}
 	}
@@ -91,6 +92,19 @@ func customerJSON(c customer.Customer) CustomerJSON {
 	return j
 }
 
+// ProfileJSON is the customer's profile: demographics, language and time
+// zone, contact preferences, where they came from, company details.
+type ProfileJSON struct {
+	BirthDate        string `json:"birth_date,omitempty" doc:"YYYY-MM-DD; people only."`
+	Language         string `json:"language,omitempty" maxLength:"35" doc:"ISO 639-1 code, e.g. en."`
+	TimeZone         string `json:"time_zone,omitempty" maxLength:"64" doc:"IANA time zone, e.g. Europe/London."`
+	PreferredChannel string `json:"preferred_channel,omitempty" enum:"email,phone,sms,post,"`
+	QuietHours       string `json:"quiet_hours,omitempty" maxLength:"20" doc:"HH:MM-HH:MM in the customer's time zone."`
+	ReferralSource   string `json:"referral_source,omitempty" maxLength:"100" doc:"How the customer found the business."`
+	Website          string `json:"website,omitempty" maxLength:"300"`
+	Industry         string `json:"industry,omitempty" maxLength:"100"`
+}
+
 // CustomerCreateJSON is the body of POST /customers.
 type CustomerCreateJSON struct {
 	Kind           string        `json:"kind" enum:"person,organization"`
@@ -105,6 +119,7 @@ type CustomerCreateJSON struct {
 	Status         string        `json:"status,omitempty" doc:"Default active."`
 	OwnerID        int64         `json:"owner_id,omitempty" doc:"Default: the caller. Another user needs the assign permission."`
 	ExternalID     string        `json:"external_id,omitempty" maxLength:"200" doc:"Your system's id; unique."`
+	Profile        *ProfileJSON  `json:"profile,omitempty"`
 }
 
 // CustomerPatchJSON is the body of PATCH /customers/{id}; absent fields stay.
@@ -122,6 +137,7 @@ type CustomerPatchJSON struct {
 	OwnerID        *int64         `json:"owner_id,omitempty" doc:"Needs the assign permission."`
 	TeamID         *int64         `json:"team_id,omitempty" doc:"Needs the assign permission."`
 	ExternalID     *string        `json:"external_id,omitempty" maxLength:"200" doc:"Empty string clears it."`
+	Profile        *ProfileJSON   `json:"profile,omitempty" doc:"Replaces the whole profile."`
 }
 
 func emails(in []EmailJSON) []customer.Email {
@@ -280,7 +296,8 @@ func (s *server) registerCustomers(api huma.API) {
 			c, err := s.Customers.CreateCustomer(ctx, actorFrom(ctx), customer.Input{Kind: customer.Kind(b.Kind),
 				FirstName: b.FirstName, LastName: b.LastName, Name: b.Name, Emails: emails(b.Emails),
 				Phones: phones(b.Phones), Addresses: addresses(b.Addresses), Tags: b.Tags,
-				LifecycleStage: b.LifecycleStage, Status: b.Status, OwnerID: b.OwnerID, ExternalID: b.ExternalID})
+				LifecycleStage: b.LifecycleStage, Status: b.Status, OwnerID: b.OwnerID, ExternalID: b.ExternalID,
+				Profile: profileOf(b.Profile)})
 			if err != nil {
 				return nil, s.fail(ctx, "create customer", err)
 			}
@@ -307,6 +324,10 @@ func (s *server) registerCustomers(api huma.API) {
 			if b.Kind != nil {
 				k := customer.Kind(*b.Kind)
 				u.Kind = &k
+			}
+			if b.Profile != nil {
+				p := profileOf(b.Profile)
+				u.Profile = &p
 			}
 			if b.Emails != nil {
 				e := emails(*b.Emails)
@@ -471,4 +492,11 @@ func (s *server) registerCustomerExport(api huma.API) {
 			}
 			return out, nil
 		})
+}
+
+func profileOf(p *ProfileJSON) customer.Profile {
+	if p == nil {
+		return customer.Profile{}
+	}
+	return customer.Profile(*p)
 }

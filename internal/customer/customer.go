@@ -39,6 +39,7 @@ type Customer struct {
 	OwnerID        int64 // 0 when unowned
 	TeamID         int64 // 0 when in no team
 	ExternalID     string
+	Profile        Profile
 	CreatedBy      int64
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
@@ -46,6 +47,20 @@ type Customer struct {
 	// Masked is set when contact points and addresses were hidden because the
 	// reader may not see personal data.
 	Masked bool
+}
+
+// Profile is what SCRMS knows about a customer beyond names and contact
+// points: demographics, language and time zone, how they like to be
+// contacted, where they came from, and company details.
+type Profile struct {
+	BirthDate        string // YYYY-MM-DD, people only
+	Language         string // ISO 639-1, e.g. "en"
+	TimeZone         string // IANA name, e.g. "Europe/London"
+	PreferredChannel string // email, phone, sms, post
+	QuietHours       string // "HH:MM-HH:MM" in the customer's time zone: no calls or messages then
+	ReferralSource   string // how they found the business: web search, event, partner, a customer…
+	Website          string // organisations
+	Industry         string // organisations
 }
 
 // Deleted reports whether the customer is in the bin (soft-deleted).

@@ -3,6 +3,7 @@ package customer
 import (
 	"context"
 	"sort"
+	"strings"
 
 	"github.com/scrms/scrms/internal/auth"
 	"github.com/scrms/scrms/internal/dedupe"
@@ -18,7 +19,7 @@ type Likely struct {
 // matchRecord is what the duplicate engine compares of a customer.
 func matchRecord(c Customer) dedupe.Record {
 	r := dedupe.Record{ID: c.ID, FirstName: c.FirstName, LastName: c.LastName, Email: c.PrimaryEmail(),
-		Phone: c.PrimaryPhone()}
+		Phone: c.PrimaryPhone(), BirthDate: strings.ReplaceAll(c.Profile.BirthDate, "-", "")}
 	if c.Kind == Organization {
 		r.FirstName, r.LastName = "", c.OrgName
 	}
@@ -41,7 +42,7 @@ func (s *Service) LikelyDuplicates(ctx context.Context, a auth.Actor, in Input) 
 		return nil, err
 	}
 	c := Customer{Kind: in.Kind, FirstName: in.FirstName, LastName: in.LastName, OrgName: in.Name, Name: in.Name,
-		Emails: in.Emails, Phones: in.Phones, Addresses: in.Addresses}
+		Emails: in.Emails, Phones: in.Phones, Addresses: in.Addresses, Profile: in.Profile}
 	if normalize(&c, s.opt.DefaultRegion) != nil {
 		return nil, nil // invalid input gets its own errors first
 	}

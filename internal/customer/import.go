@@ -53,7 +53,9 @@ var importColumns = map[string]string{
 	"lifecycle_stage": "lifecycle_stage", "stage": "lifecycle_stage",
 	"status":      "status",
 	"external_id": "external_id", "id": "external_id", "customer_id": "external_id",
-	"date_of_birth": "date_of_birth", "birthday": "date_of_birth",
+	"date_of_birth": "date_of_birth", "birthday": "date_of_birth", "birth_date": "date_of_birth",
+	"language": "language", "website": "website", "industry": "industry", "referral_source": "referral_source",
+	"source": "referral_source",
 }
 
 // ImportColumns maps a header row to fields; unknown columns are ignored and
@@ -82,7 +84,9 @@ func rowInput(fields, rec []string) Input {
 		}
 	}
 	in := Input{FirstName: v["first_name"], LastName: v["last_name"], Name: v["name"], ExternalID: v["external_id"],
-		LifecycleStage: v["lifecycle_stage"], Status: v["status"], Kind: Kind(strings.ToLower(v["kind"]))}
+		LifecycleStage: v["lifecycle_stage"], Status: v["status"], Kind: Kind(strings.ToLower(v["kind"])),
+		Profile: Profile{BirthDate: v["date_of_birth"], Language: v["language"], Website: v["website"],
+			Industry: v["industry"], ReferralSource: v["referral_source"]}}
 	if in.Kind == "" {
 		in.Kind = Person
 		if in.FirstName == "" && in.LastName == "" && in.Name != "" {

@@ -103,6 +103,7 @@ type Input struct {
 	Status         string
 	OwnerID        int64 // 0: the creator owns it
 	ExternalID     string
+	Profile        Profile
 }
 
 // CreateCustomer adds a customer. The creator owns it and its team is the
@@ -113,7 +114,7 @@ func (s *Service) CreateCustomer(ctx context.Context, a auth.Actor, in Input) (C
 	}
 	c := Customer{Kind: in.Kind, FirstName: in.FirstName, LastName: in.LastName, OrgName: in.Name, Name: in.Name,
 		Emails: in.Emails, Phones: in.Phones, Addresses: in.Addresses, Tags: in.Tags,
-		LifecycleStage: in.LifecycleStage, Status: in.Status, ExternalID: in.ExternalID,
+		LifecycleStage: in.LifecycleStage, Status: in.Status, ExternalID: in.ExternalID, Profile: in.Profile,
 		OwnerID: a.UserID, TeamID: a.TeamID, CreatedBy: a.UserID}
 	if in.OwnerID != 0 && in.OwnerID != a.UserID {
 		if err := a.Require(auth.CustomerAssign); err != nil {
@@ -196,6 +197,7 @@ type Update struct {
 	OwnerID        *int64
 	TeamID         *int64
 	ExternalID     *string
+	Profile        *Profile // replaces the whole profile
 }
 
 // UpdateCustomer applies u to a customer the actor may see and change. Owner
@@ -208,7 +210,7 @@ func (s *Service) UpdateCustomer(ctx context.Context, a auth.Actor, id int64, u 
 	if (u.OwnerID != nil || u.TeamID != nil) && !a.Can(auth.CustomerAssign) {
 		return Customer{}, fieldForbidden("owner_id", "your role may not reassign customers")
 	}
-	if (u.Emails != nil || u.Phones != nil || u.Addresses != nil) && !a.Can(auth.CustomerPII) {
+	if (u.Emails != nil || u.Phones != nil || u.Addresses != nil || u.Profile != nil) && !a.Can(auth.CustomerPII) {
 		return Customer{}, fieldForbidden("emails", "your role may not change contact details")
 	}
 	now := s.now()
@@ -267,6 +269,9 @@ func apply(c Customer, u Update) Customer {
 	if u.TeamID != nil {
 		c.TeamID = *u.TeamID
 	}
+	if u.Profile != nil {
+		c.Profile = *u.Profile
+	}
 	return c
 }
 
@@ -324,6 +329,15 @@ func changes(old, c Customer) []audit.Change {
 	ch = audit.Diff(ch, "owner_id", idText(old.OwnerID), idText(c.OwnerID))
 	ch = audit.Diff(ch, "team_id", idText(old.TeamID), idText(c.TeamID))
 	ch = audit.Diff(ch, "external_id", old.ExternalID, c.ExternalID)
+	o, n := old.Profile, c.Profile
+	ch = audit.Diff(ch, "birth_date", o.BirthDate, n.BirthDate)
+	ch = audit.Diff(ch, "language", o.Language, n.Language)
+	ch = audit.Diff(ch, "time_zone", o.TimeZone, n.TimeZone)
+	ch = audit.Diff(ch, "preferred_channel", o.PreferredChannel, n.PreferredChannel)
+	ch = audit.Diff(ch, "quiet_hours", o.QuietHours, n.QuietHours)
+	ch = audit.Diff(ch, "referral_source", o.ReferralSource, n.ReferralSource)
+	ch = audit.Diff(ch, "website", o.Website, n.Website)
+	ch = audit.Diff(ch, "industry", o.Industry, n.Industry)
 	return ch
 }
 
@@ -380,7 +394,7 @@ func (a Address) OneLine() string {
 }
 
 // piiFields are the audited fields masked for readers without customer.pii.
-var piiFields = map[string]bool{"emails": true, "phones": true, "addresses": true}
+var piiFields = map[string]bool{"emails": true, "phones": true, "addresses": true, "birth_date": true}
 
 // mask hides personal data from an actor whose role may not see it.
 func mask(a auth.Actor, c Customer) Customer {
@@ -401,6 +415,9 @@ func mask(a auth.Actor, c Customer) Customer {
 		addrs[i] = Address{Label: ad.Label, Country: ad.Country, Primary: ad.Primary}
 	}
 	c.Emails, c.Phones, c.Addresses = emails, phones, addrs
+	if c.Profile.BirthDate != "" {
+		c.Profile.BirthDate = "(hidden)"
+	}
 	return c
 }
 

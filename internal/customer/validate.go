@@ -3,8 +3,10 @@ package customer
 import (
 	"fmt"
 	"net/mail"
+	"net/url"
 	"slices"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/nyaruka/phonenumbers"
@@ -76,6 +78,7 @@ func normalize(c *Customer, defaultRegion string) error {
 	if !slices.Contains(Statuses, c.Status) {
 		f.Add("status", "must be one of %s", strings.Join(Statuses, ", "))
 	}
+	normalizeProfile(c, &f)
 	normalizeEmails(c, &f)
 	normalizePhones(c, defaultRegion, &f)
 	normalizeAddresses(c, &f)
@@ -244,4 +247,72 @@ func normalizeTags(c *Customer, f *fault.Fields) {
 	}
 	slices.Sort(out)
 	c.Tags = out
+}
+
+// PreferredChannels are the channels a customer may prefer.
+var PreferredChannels = []string{"email", "phone", "sms", "post"}
+
+func normalizeProfile(c *Customer, f *fault.Fields) {
+	p := &c.Profile
+	for _, v := range []*string{&p.BirthDate, &p.Language, &p.TimeZone, &p.PreferredChannel, &p.QuietHours,
+		&p.ReferralSource, &p.Website, &p.Industry} {
+		*v = strings.TrimSpace(*v)
+	}
+	if p.BirthDate != "" {
+		d, err := time.Parse("2006-01-02", p.BirthDate)
+		switch {
+		case c.Kind == Organization:
+			f.Add("profile.birth_date", "only people have a birth date")
+		case err != nil:
+			f.Add("profile.birth_date", "must be a date as YYYY-MM-DD")
+		case d.After(time.Now()) || d.Year() < 1900:
+			f.Add("profile.birth_date", "must be between 1900 and today")
+		}
+	}
+	p.Language = strings.ToLower(p.Language)
+	if p.Language != "" && (len(p.Language) != 2 || !isLowerASCII(p.Language)) {
+		f.Add("profile.language", "must be a two-letter ISO 639-1 code such as en or de")
+	}
+	if p.TimeZone != "" {
+		if _, err := time.LoadLocation(p.TimeZone); err != nil || p.TimeZone == "Local" || len(p.TimeZone) > 64 {
+			f.Add("profile.time_zone", "must be a time zone name such as Europe/London")
+		}
+	}
+	if p.PreferredChannel != "" && !slices.Contains(PreferredChannels, p.PreferredChannel) {
+		f.Add("profile.preferred_channel", "must be one of %s", strings.Join(PreferredChannels, ", "))
+	}
+	if p.QuietHours != "" {
+		from, to, ok := strings.Cut(p.QuietHours, "-")
+		_, e1 := time.Parse("15:04", strings.TrimSpace(from))
+		_, e2 := time.Parse("15:04", strings.TrimSpace(to))
+		if !ok || e1 != nil || e2 != nil {
+			f.Add("profile.quiet_hours", "must be HH:MM-HH:MM, e.g. 21:00-08:00")
+		} else {
+			p.QuietHours = strings.TrimSpace(from) + "-" + strings.TrimSpace(to)
+		}
+	}
+	if len(p.ReferralSource) > 100 || hasControl(p.ReferralSource) {
+		f.Add("profile.referral_source", "must be at most 100 printable characters")
+	}
+	if len(p.Industry) > 100 || hasControl(p.Industry) {
+		f.Add("profile.industry", "must be at most 100 printable characters")
+	}
+	if p.Website != "" {
+		if !strings.Contains(p.Website, "://") {
+			p.Website = "https://" + p.Website
+		}
+		u, err := url.Parse(p.Website)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || len(p.Website) > 300 {
+			f.Add("profile.website", "must be a web address such as https://example.com")
+		}
+	}
+}
+
+func isLowerASCII(s string) bool {
+	for _, r := range s {
+		if r < 'a' || r > 'z' {
+			return false
+		}
+	}
+	return true
 }

@@ -20,7 +20,10 @@ func (s *Store) CreateCustomer(ctx context.Context, c customer.Customer, st cust
 			LastName: c.LastName, OrgName: c.OrgName, DisplayName: c.Name, SortName: customer.SortName(c.Name),
 			LifecycleStage: c.LifecycleStage, Status: c.Status, OwnerID: nullID(c.OwnerID), TeamID: nullID(c.TeamID),
 			ExternalID: nullString(c.ExternalID), SearchNames: st.Names, SearchContacts: st.Contacts,
-			CreatedBy: nullID(c.CreatedBy), CreatedAt: c.CreatedAt})
+			CreatedBy: nullID(c.CreatedBy), CreatedAt: c.CreatedAt, BirthDate: c.Profile.BirthDate,
+			Language: c.Profile.Language, TimeZone: c.Profile.TimeZone, PreferredChannel: c.Profile.PreferredChannel,
+			QuietHours: c.Profile.QuietHours, ReferralSource: c.Profile.ReferralSource, Website: c.Profile.Website,
+			Industry: c.Profile.Industry})
 		if err != nil {
 			return mapErr(err)
 		}
@@ -87,7 +90,10 @@ func findCustomer(ctx context.Context, q *sqlcdb.Queries, id int64) (customer.Cu
 	c := customer.Customer{ID: r.ID, Kind: customer.Kind(r.Kind), FirstName: r.FirstName, LastName: r.LastName,
 		OrgName: r.OrgName, Name: r.DisplayName, LifecycleStage: r.LifecycleStage, Status: r.Status,
 		OwnerID: r.OwnerID.Int64, TeamID: r.TeamID.Int64, ExternalID: r.ExternalID.String, CreatedBy: r.CreatedBy.Int64,
-		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC()}
+		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
+		Profile: customer.Profile{BirthDate: r.BirthDate, Language: r.Language, TimeZone: r.TimeZone,
+			PreferredChannel: r.PreferredChannel, QuietHours: r.QuietHours, ReferralSource: r.ReferralSource,
+			Website: r.Website, Industry: r.Industry}}
 	if r.DeletedAt.Valid {
 		c.DeletedAt = r.DeletedAt.Time.UTC()
 	}
@@ -142,6 +148,9 @@ func (s *Store) UpdateCustomer(ctx context.Context, id int64,
 			LastName: c.LastName, OrgName: c.OrgName, DisplayName: c.Name, SortName: customer.SortName(c.Name),
 			LifecycleStage: c.LifecycleStage, Status: c.Status, OwnerID: nullID(c.OwnerID), TeamID: nullID(c.TeamID),
 			ExternalID: nullString(c.ExternalID), SearchNames: st.Names, SearchContacts: st.Contacts,
+			BirthDate: c.Profile.BirthDate, Language: c.Profile.Language, TimeZone: c.Profile.TimeZone,
+			PreferredChannel: c.Profile.PreferredChannel, QuietHours: c.Profile.QuietHours,
+			ReferralSource: c.Profile.ReferralSource, Website: c.Profile.Website, Industry: c.Profile.Industry,
 			UpdatedAt: c.UpdatedAt, ID: id}); err != nil {
 			return mapErr(err)
 		}

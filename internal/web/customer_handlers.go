@@ -183,7 +183,7 @@ func rows(in []Row, min int) []Row {
 func formFromCustomer(b Base, c customer.Customer, a auth.Actor) CustomerForm {
 	f := CustomerForm{Base: b, ID: c.ID, Kind: string(c.Kind), FirstName: c.FirstName, LastName: c.LastName,
 		Name: c.OrgName, Tags: strings.Join(c.Tags, ", "), Stage: c.LifecycleStage, Status: c.Status,
-		ExternalID: c.ExternalID, CanPII: a.Can(auth.CustomerPII)}
+		ExternalID: c.ExternalID, CanPII: a.Can(auth.CustomerPII), Profile: c.Profile}
 	var es, ps, as []Row
 	for _, e := range c.Emails {
 		es = append(es, Row{Value: e.Address, Label: e.Label, Primary: e.Primary})
@@ -214,7 +214,10 @@ func parseCustomerForm(r *http.Request, b Base, a auth.Actor) parsedForm {
 	pf := r.PostForm
 	f := CustomerForm{Base: b, Kind: pf.Get("kind"), FirstName: pf.Get("first_name"), LastName: pf.Get("last_name"),
 		Name: pf.Get("name"), Tags: pf.Get("tags"), Stage: pf.Get("lifecycle_stage"), Status: pf.Get("status"),
-		ExternalID: pf.Get("external_id"), CanPII: a.Can(auth.CustomerPII)}
+		ExternalID: pf.Get("external_id"), CanPII: a.Can(auth.CustomerPII),
+		Profile: customer.Profile{BirthDate: pf.Get("birth_date"), Language: pf.Get("language"),
+			TimeZone: pf.Get("time_zone"), PreferredChannel: pf.Get("preferred_channel"), QuietHours: pf.Get("quiet_hours"),
+			ReferralSource: pf.Get("referral_source"), Website: pf.Get("website"), Industry: pf.Get("industry")}}
 	out := parsedForm{}
 	at := func(list []string, i int) string {
 		if i < len(list) {
@@ -299,7 +302,7 @@ func (s *site) customerCreate(w http.ResponseWriter, r *http.Request, a auth.Act
 	f := p.form
 	in := customer.Input{Kind: customer.Kind(f.Kind), FirstName: f.FirstName,
 		LastName: f.LastName, Name: f.Name, Emails: p.emails, Phones: p.phones, Addresses: p.addresses, Tags: p.tags,
-		LifecycleStage: f.Stage, Status: f.Status, ExternalID: f.ExternalID}
+		LifecycleStage: f.Stage, Status: f.Status, ExternalID: f.ExternalID, Profile: f.Profile}
 	// Warn before saving what is probably a customer SCRMS already has.
 	if r.PostFormValue("confirm_new") != "1" {
 		dups, err := s.Customers.LikelyDuplicates(r.Context(), a, in)
@@ -366,6 +369,7 @@ func (s *site) customerUpdate(w http.ResponseWriter, r *http.Request, a auth.Act
 		LifecycleStage: &f.Stage, Status: &f.Status, ExternalID: &f.ExternalID}
 	if a.Can(auth.CustomerPII) {
 		u.Emails, u.Phones, u.Addresses = &p.emails, &p.phones, &p.addresses
+		u.Profile = &f.Profile
 	}
 	c, err := s.Customers.UpdateCustomer(r.Context(), a, id, u)
 	if err != nil {

@@ -1,14 +1,18 @@
 -- name: InsertCustomer :one
 INSERT INTO customers (kind, first_name, last_name, org_name, display_name, sort_name, lifecycle_stage,
-    status, owner_id, team_id, external_id, search_names, search_contacts, created_by, created_at, updated_at)
+    status, owner_id, team_id, external_id, search_names, search_contacts, created_by, created_at, updated_at,
+    birth_date, language, time_zone, preferred_channel, quiet_hours, referral_source, website, industry)
 VALUES (sqlc.arg(kind), sqlc.arg(first_name), sqlc.arg(last_name), sqlc.arg(org_name), sqlc.arg(display_name),
     sqlc.arg(sort_name), sqlc.arg(lifecycle_stage), sqlc.arg(status), sqlc.narg(owner_id), sqlc.narg(team_id),
-    sqlc.narg(external_id), sqlc.arg(search_names), sqlc.arg(search_contacts), sqlc.narg(created_by), sqlc.arg(created_at), sqlc.arg(created_at))
+    sqlc.narg(external_id), sqlc.arg(search_names), sqlc.arg(search_contacts), sqlc.narg(created_by), sqlc.arg(created_at), sqlc.arg(created_at),
+    sqlc.arg(birth_date), sqlc.arg(language), sqlc.arg(time_zone), sqlc.arg(preferred_channel), sqlc.arg(quiet_hours),
+    sqlc.arg(referral_source), sqlc.arg(website), sqlc.arg(industry))
 RETURNING id;
 
 -- name: FindCustomer :one
 SELECT id, kind, first_name, last_name, org_name, display_name, sort_name, lifecycle_stage, status,
-    owner_id, team_id, external_id, search_names, search_contacts, created_by, created_at, updated_at, deleted_at
+    owner_id, team_id, external_id, search_names, search_contacts, created_by, created_at, updated_at, deleted_at,
+    birth_date, language, time_zone, preferred_channel, quiet_hours, referral_source, website, industry
 FROM customers WHERE id = sqlc.arg(id);
 
 -- name: FindCustomerIDByExternalID :one
@@ -20,6 +24,9 @@ UPDATE customers SET kind = sqlc.arg(kind), first_name = sqlc.arg(first_name), l
     lifecycle_stage = sqlc.arg(lifecycle_stage), status = sqlc.arg(status), owner_id = sqlc.narg(owner_id),
     team_id = sqlc.narg(team_id), external_id = sqlc.narg(external_id), search_names = sqlc.arg(search_names),
     search_contacts = sqlc.arg(search_contacts),
+    birth_date = sqlc.arg(birth_date), language = sqlc.arg(language), time_zone = sqlc.arg(time_zone),
+    preferred_channel = sqlc.arg(preferred_channel), quiet_hours = sqlc.arg(quiet_hours),
+    referral_source = sqlc.arg(referral_source), website = sqlc.arg(website), industry = sqlc.arg(industry),
     updated_at = sqlc.arg(updated_at)
 WHERE id = sqlc.arg(id);
 

@@ -84,7 +84,8 @@ func (q *Queries) DeleteRelationship(ctx context.Context, id int64) error {
 
 const findCustomer = `-- name: FindCustomer :one
 SELECT id, kind, first_name, last_name, org_name, display_name, sort_name, lifecycle_stage, status,
-    owner_id, team_id, external_id, search_names, search_contacts, created_by, created_at, updated_at, deleted_at
+    owner_id, team_id, external_id, search_names, search_contacts, created_by, created_at, updated_at, deleted_at,
+    birth_date, language, time_zone, preferred_channel, quiet_hours, referral_source, website, industry
 FROM customers WHERE id = ?1
 `
 
@@ -110,6 +111,14 @@ func (q *Queries) FindCustomer(ctx context.Context, id int64) (Customer, error) 
 		&i.CreatedAt,
 		&i.UpdatedAt,
 		&i.DeletedAt,
+		&i.BirthDate,
+		&i.Language,
+		&i.TimeZone,
+		&i.PreferredChannel,
+		&i.QuietHours,
+		&i.ReferralSource,
+		&i.Website,
+		&i.Industry,
 	)
 	return i, err
 }
@@ -323,29 +332,40 @@ func (q *Queries) InsertContactPoint(ctx context.Context, arg InsertContactPoint
 
 const insertCustomer = `-- name: InsertCustomer :one
 INSERT INTO customers (kind, first_name, last_name, org_name, display_name, sort_name, lifecycle_stage,
-    status, owner_id, team_id, external_id, search_names, search_contacts, created_by, created_at, updated_at)
+    status, owner_id, team_id, external_id, search_names, search_contacts, created_by, created_at, updated_at,
+    birth_date, language, time_zone, preferred_channel, quiet_hours, referral_source, website, industry)
 VALUES (?1, ?2, ?3, ?4, ?5,
     ?6, ?7, ?8, ?9, ?10,
-    ?11, ?12, ?13, ?14, ?15, ?15)
+    ?11, ?12, ?13, ?14, ?15, ?15,
+    ?16, ?17, ?18, ?19, ?20,
+    ?21, ?22, ?23)
 RETURNING id
 `
 
 type InsertCustomerParams struct {
-	Kind           string
-	FirstName      string
-	LastName       string
-	OrgName        string
-	DisplayName    string
-	SortName       string
-	LifecycleStage string
-	Status         string
-	OwnerID        sql.NullInt64
-	TeamID         sql.NullInt64
-	ExternalID     sql.NullString
-	SearchNames    string
-	SearchContacts string
-	CreatedBy      sql.NullInt64
-	CreatedAt      time.Time
+	Kind             string
+	FirstName        string
+	LastName         string
+	OrgName          string
+	DisplayName      string
+	SortName         string
+	LifecycleStage   string
+	Status           string
+	OwnerID          sql.NullInt64
+	TeamID           sql.NullInt64
+	ExternalID       sql.NullString
+	SearchNames      string
+	SearchContacts   string
+	CreatedBy        sql.NullInt64
+	CreatedAt        time.Time
+	BirthDate        string
+	Language         string
+	TimeZone         string
+	PreferredChannel string
+	QuietHours       string
+	ReferralSource   string
+	Website          string
+	Industry         string
 }
 
 func (q *Queries) InsertCustomer(ctx context.Context, arg InsertCustomerParams) (int64, error) {
@@ -365,6 +385,14 @@ func (q *Queries) InsertCustomer(ctx context.Context, arg InsertCustomerParams) 
 		arg.SearchContacts,
 		arg.CreatedBy,
 		arg.CreatedAt,
+		arg.BirthDate,
+		arg.Language,
+		arg.TimeZone,
+		arg.PreferredChannel,
+		arg.QuietHours,
+		arg.ReferralSource,
+		arg.Website,
+		arg.Industry,
 	)
 	var id int64
 	err := row.Scan(&id)
@@ -917,26 +945,37 @@ UPDATE customers SET kind = ?1, first_name = ?2, last_name = ?3,
     lifecycle_stage = ?7, status = ?8, owner_id = ?9,
     team_id = ?10, external_id = ?11, search_names = ?12,
     search_contacts = ?13,
-    updated_at = ?14
-WHERE id = ?15
+    birth_date = ?14, language = ?15, time_zone = ?16,
+    preferred_channel = ?17, quiet_hours = ?18,
+    referral_source = ?19, website = ?20, industry = ?21,
+    updated_at = ?22
+WHERE id = ?23
 `
 
 type UpdateCustomerParams struct {
-	Kind           string
-	FirstName      string
-	LastName       string
-	OrgName        string
-	DisplayName    string
-	SortName       string
-	LifecycleStage string
-	Status         string
-	OwnerID        sql.NullInt64
-	TeamID         sql.NullInt64
-	ExternalID     sql.NullString
-	SearchNames    string
-	SearchContacts string
-	UpdatedAt      time.Time
-	ID             int64
+	Kind             string
+	FirstName        string
+	LastName         string
+	OrgName          string
+	DisplayName      string
+	SortName         string
+	LifecycleStage   string
+	Status           string
+	OwnerID          sql.NullInt64
+	TeamID           sql.NullInt64
+	ExternalID       sql.NullString
+	SearchNames      string
+	SearchContacts   string
+	BirthDate        string
+	Language         string
+	TimeZone         string
+	PreferredChannel string
+	QuietHours       string
+	ReferralSource   string
+	Website          string
+	Industry         string
+	UpdatedAt        time.Time
+	ID               int64
 }
 
 func (q *Queries) UpdateCustomer(ctx context.Context, arg UpdateCustomerParams) error {
@@ -954,6 +993,14 @@ func (q *Queries) UpdateCustomer(ctx context.Context, arg UpdateCustomerParams) 
 		arg.ExternalID,
 		arg.SearchNames,
 		arg.SearchContacts,
+		arg.BirthDate,
+		arg.Language,
+		arg.TimeZone,
+		arg.PreferredChannel,
+		arg.QuietHours,
+		arg.ReferralSource,
+		arg.Website,
+		arg.Industry,
 		arg.UpdatedAt,
 		arg.ID,
 	)

@@ -60,24 +60,32 @@ type ContactPoint struct {
 }
 
 type Customer struct {
-	ID             int64
-	Kind           string
-	FirstName      string
-	LastName       string
-	OrgName        string
-	DisplayName    string
-	SortName       string
-	LifecycleStage string
-	Status         string
-	OwnerID        sql.NullInt64
-	TeamID         sql.NullInt64
-	ExternalID     sql.NullString
-	SearchNames    string
-	SearchContacts string
-	CreatedBy      sql.NullInt64
-	CreatedAt      time.Time
-	UpdatedAt      time.Time
-	DeletedAt      sql.NullTime
+	ID               int64
+	Kind             string
+	FirstName        string
+	LastName         string
+	OrgName          string
+	DisplayName      string
+	SortName         string
+	LifecycleStage   string
+	Status           string
+	OwnerID          sql.NullInt64
+	TeamID           sql.NullInt64
+	ExternalID       sql.NullString
+	SearchNames      string
+	SearchContacts   string
+	CreatedBy        sql.NullInt64
+	CreatedAt        time.Time
+	UpdatedAt        time.Time
+	DeletedAt        sql.NullTime
+	BirthDate        string
+	Language         string
+	TimeZone         string
+	PreferredChannel string
+	QuietHours       string
+	ReferralSource   string
+	Website          string
+	Industry         string
 }
 
 type CustomerAddress struct {
