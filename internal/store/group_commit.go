@@ -53,8 +53,19 @@ func (g *groupCommitter) run(ctx context.Context, fn func(t *tx) error) error {
 		return fmt.Errorf("store: closed")
 	}
 	// Once queued, the request runs or fails as part of a batch; its
-	// outcome must be awaited so that the caller never guesses.
-	return <-r.done
+	// outcome is awaited so that the caller never guesses. A request that
+	// slipped into the queue after the loop drained it at close never runs.
+	select {
+	case err := <-r.done:
+		return err
+	case <-g.exit:
+		select {
+		case err := <-r.done:
+			return err
+		default:
+			return fmt.Errorf("store: closed")
+		}
+	}
 }
 
 func (g *groupCommitter) close() {
