@@ -530,20 +530,7 @@ func (s *site) interactionCreate(w http.ResponseWriter, r *http.Request, a auth.
 	_, err = s.Customers.LogInteraction(r.Context(), a, customer.InteractionInput{CustomerID: id,
 		Channel: r.PostFormValue("channel"), Direction: r.PostFormValue("direction"),
 		Subject: r.PostFormValue("subject"), Body: r.PostFormValue("body"), Source: "web"})
-	if err != nil {
-		if e, ok := fault.As(err); ok && e.Code == fault.Invalid {
-			msg := "The interaction was not logged: "
-			for i, f := range e.Fields {
-				if i > 0 {
-					msg += "; "
-				}
-				msg += f.Field + " " + f.Message
-			}
-			return s.redirect(w, r, "/customers/"+itoa(id), msg+".")
-		}
-		return err
-	}
-	return s.redirect(w, r, "/customers/"+itoa(id), "Interaction logged.")
+	return s.afterProfileForm(w, r, id, err, "The interaction was not logged", "Interaction logged.")
 }
 
 func (s *site) consentCreate(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
@@ -554,20 +541,7 @@ func (s *site) consentCreate(w http.ResponseWriter, r *http.Request, a auth.Acto
 	_, err = s.Customers.RecordConsent(r.Context(), a, id, customer.ConsentInput{Purpose: r.PostFormValue("purpose"),
 		Channel: r.PostFormValue("channel"), Status: r.PostFormValue("status"), Source: r.PostFormValue("source"),
 		Proof: r.PostFormValue("proof")})
-	if err != nil {
-		if e, ok := fault.As(err); ok && e.Code == fault.Invalid {
-			msg := "The consent was not recorded: "
-			for i, f := range e.Fields {
-				if i > 0 {
-					msg += "; "
-				}
-				msg += f.Field + " " + f.Message
-			}
-			return s.redirect(w, r, "/customers/"+itoa(id), msg+".")
-		}
-		return err
-	}
-	return s.redirect(w, r, "/customers/"+itoa(id), "Consent recorded.")
+	return s.afterProfileForm(w, r, id, err, "The consent was not recorded", "Consent recorded.")
 }
 
 func (s *site) relationshipCreate(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
@@ -578,17 +552,7 @@ func (s *site) relationshipCreate(w http.ResponseWriter, r *http.Request, a auth
 	other := formID(strings.TrimPrefix(strings.TrimSpace(r.PostFormValue("other")), "#"))
 	_, err = s.Customers.AddRelationship(r.Context(), a, id, customer.RelationshipInput{Other: other,
 		Kind: r.PostFormValue("kind"), Role: r.PostFormValue("role")})
-	if err != nil {
-		if e, ok := fault.As(err); ok && (e.Code == fault.Invalid || e.Code == fault.Conflict) {
-			msg := e.Message
-			for _, f := range e.Fields {
-				msg += " " + f.Field + " " + f.Message + "."
-			}
-			return s.redirect(w, r, "/customers/"+itoa(id), "The relationship was not added: "+msg)
-		}
-		return err
-	}
-	return s.redirect(w, r, "/customers/"+itoa(id), "Relationship added.")
+	return s.afterProfileForm(w, r, id, err, "The relationship was not added", "Relationship added.")
 }
 
 func (s *site) relationshipDelete(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
@@ -634,4 +598,23 @@ func (s *site) householdLeave(w http.ResponseWriter, r *http.Request, a auth.Act
 		return err
 	}
 	return s.redirect(w, r, "/customers/"+itoa(id), "Left the household.")
+}
+
+// afterProfileForm answers a small form on the customer profile: back to the
+// profile with done, or with what was wrong when the input was refused.
+// Other errors go to the error page.
+func (s *site) afterProfileForm(w http.ResponseWriter, r *http.Request, id int64, err error, failed, done string) error {
+	back := "/customers/" + itoa(id)
+	if err == nil {
+		return s.redirect(w, r, back, done)
+	}
+	e, ok := fault.As(err)
+	if !ok || (e.Code != fault.Invalid && e.Code != fault.Conflict) {
+		return err
+	}
+	msg := failed + ": " + e.Message
+	for _, f := range e.Fields {
+		msg += " " + f.Field + " " + f.Message + "."
+	}
+	return s.redirect(w, r, back, msg)
 }

@@ -245,6 +245,13 @@ func render(w http.ResponseWriter, r *http.Request, status int, c templ.Componen
 
 // redirect answers a form post with a redirect and an optional flash message.
 func (s *site) redirect(w http.ResponseWriter, r *http.Request, to, flash string) error {
+	if len(flash) > 280 {
+		cut := 280
+		for cut > 0 && flash[cut]&0xC0 == 0x80 {
+			cut-- // keep whole UTF-8 characters
+		}
+		flash = flash[:cut] + "…"
+	}
 	if flash != "" {
 		http.SetCookie(w, &http.Cookie{Name: flashCookie, Value: url.QueryEscape(flash), Path: "/",
 			HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: s.SecureCookies, MaxAge: 60})
