@@ -45,6 +45,7 @@ type options struct {
 	creates     int
 	coldCreates int
 	clients     int
+	reuse       bool
 }
 
 func main() {
@@ -57,6 +58,7 @@ func main() {
 	flag.IntVar(&o.coldCreates, "cold-creates", 2000, "customers created first after the start, reported apart")
 	flag.IntVar(&o.creates, "creates", 8000, "customers created in the throughput measurement")
 	flag.IntVar(&o.clients, "clients", 8, "concurrent clients creating customers")
+	flag.BoolVar(&o.reuse, "reuse", false, "SQLite: reuse the database of an earlier run of the same size (skips and does not report the load)")
 	flag.Parse()
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "scrms-bench:", err)
@@ -80,6 +82,14 @@ func run(o options) error {
 	if err := build.Run(); err != nil {
 		return fmt.Errorf("build: %w", err)
 	}
+	var rows []row
+	if o.reuse && o.engine == "sqlite" {
+		path := filepath.Join(o.dir, fmt.Sprintf("bench-%d.db", o.customers))
+		if _, err := os.Stat(path); err == nil {
+			env := append(os.Environ(), "SCRMS_DATABASE_URL=sqlite:"+path, "SCRMS_LOG_LEVEL=warn")
+			return measure(o, bin, env, rows)
+		}
+	}
 	dbURL, cleanup, err := freshDatabase(o)
 	if err != nil {
 		return err
@@ -87,7 +97,6 @@ func run(o options) error {
 	defer cleanup()
 	env := append(os.Environ(), "SCRMS_DATABASE_URL="+dbURL, "SCRMS_LOG_LEVEL=warn")
 
-	var rows []row
 	cmd := exec.Command(bin, "user", "create", "--email", "bench@example.com", "--name", "Bench Admin", "--role", "admin", "--password-stdin")
 	cmd.Env, cmd.Stdin, cmd.Stderr = env, strings.NewReader("bench password 123\n"), os.Stderr
 	if err := cmd.Run(); err != nil {
@@ -112,7 +121,11 @@ func run(o options) error {
 	// is measured, so that its write-back does not weigh on the measurements.
 	// Not part of any timed figure.
 	syscall.Sync()
+	return measure(o, bin, env, rows)
+}
 
+// measure starts the server on the loaded database and measures it.
+func measure(o options, bin string, env []string, rows []row) error {
 	tok := exec.Command(bin, "token", "create", "--email", "bench@example.com", "--name", "bench")
 	tok.Env = env
 	tb, err := tok.Output()
