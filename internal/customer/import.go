@@ -106,9 +106,7 @@ func rowInput(fields, rec []string) Input {
 		in.Addresses = []Address{{Line1: v["street"], City: v["city"], Region: v["region"], PostalCode: v["postcode"],
 			Country: v["country"], Primary: true}}
 	}
-	for _, t := range strings.FieldsFunc(v["tags"], func(r rune) bool { return r == ',' || r == ';' || r == '|' }) {
-		in.Tags = append(in.Tags, t)
-	}
+	in.Tags = strings.FieldsFunc(v["tags"], func(r rune) bool { return r == ',' || r == ';' || r == '|' })
 	return in
 }
 
