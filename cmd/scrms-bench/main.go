@@ -46,6 +46,7 @@ type options struct {
 	coldCreates int
 	clients     int
 	reuse       bool
+	events      int
 }
 
 func main() {
@@ -58,6 +59,7 @@ func main() {
 	flag.IntVar(&o.coldCreates, "cold-creates", 2000, "customers created first after the start, reported apart")
 	flag.IntVar(&o.creates, "creates", 8000, "customers created in the throughput measurement")
 	flag.IntVar(&o.clients, "clients", 8, "concurrent clients creating customers")
+	flag.IntVar(&o.events, "events", 10000, "interactions given to one customer for the timeline measurement")
 	flag.BoolVar(&o.reuse, "reuse", false, "SQLite: reuse the database of an earlier run of the same size (skips and does not report the load)")
 	flag.Parse()
 	if err := run(o); err != nil {
@@ -219,6 +221,25 @@ func measure(o options, bin string, env []string, rows []row) error {
 		return err
 	}
 	rows = append(rows, row{fmt.Sprintf("create via API, %d clients, next %d", o.clients, o.creates), fmt.Sprintf("%.0f/s", rate), "≥ 2,000/s", verdict(rate >= 2000)})
+	// A customer with a long history: 10,000 interactions on customer 1.
+	fmt.Fprintf(os.Stderr, "giving customer 1 a timeline of %d events…\n", o.events)
+	if err := b.interactions(1, o.events, o.clients); err != nil {
+		return err
+	}
+	for _, m := range []struct {
+		name, path, auth string
+	}{
+		{fmt.Sprintf("timeline, first page, customer with %d events (API)", o.events), "/api/v1/customers/1/timeline?limit=30", "token"},
+		{fmt.Sprintf("customer profile with %d events (HTML)", o.events), "/customers/1", "cookie"},
+	} {
+		lat, err := b.latencies(o.requests, func() string { return m.path }, m.auth)
+		if err != nil {
+			return fmt.Errorf("%s: %w", m.name, err)
+		}
+		p99 := pct(lat, 99)
+		rows = append(rows, row{m.name, fmt.Sprintf("p50 %s, p99 %s", ms(pct(lat, 50)), ms(p99)), "p99 < 30 ms", verdict(p99 <= 30*time.Millisecond)})
+	}
+
 	rss, err := peakRSS(srv.Process.Pid)
 	if err != nil {
 		return err
@@ -418,6 +439,46 @@ func (b *bench) creates(n, clients int) (float64, error) {
 		return 0, fmt.Errorf("%d of %d creates failed; first: %v", f, n, firstErr.Load())
 	}
 	return float64(n) / d.Seconds(), nil
+}
+
+// interactions posts n interactions on one customer from several clients.
+func (b *bench) interactions(customerID, n, clients int) error {
+	var next, failed atomic.Int64
+	var wg sync.WaitGroup
+	start := time.Now().UTC().Add(-time.Duration(n) * time.Minute)
+	for range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := next.Add(1)
+				if i > int64(n) {
+					return
+				}
+				body, _ := json.Marshal(map[string]any{"customer_id": customerID, "channel": "phone", "direction": "inbound",
+					"subject": fmt.Sprintf("Call %d", i), "body": "Asked about delivery times and the invoice.",
+					"occurred_at": start.Add(time.Duration(i) * time.Minute).Format(time.RFC3339)})
+				req, _ := http.NewRequest("POST", b.base+"/api/v1/interactions", bytes.NewReader(body))
+				req.Header.Set("Authorization", "Bearer "+b.token)
+				req.Header.Set("Content-Type", "application/json")
+				res, err := b.client.Do(req)
+				if err != nil {
+					failed.Add(1)
+					continue
+				}
+				_, _ = io.Copy(io.Discard, res.Body)
+				res.Body.Close()
+				if res.StatusCode != 201 {
+					failed.Add(1)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	if f := failed.Load(); f > 0 {
+		return fmt.Errorf("%d of %d interactions failed", f, n)
+	}
+	return nil
 }
 
 // peakRSS reads the process's peak resident set size in KiB.
