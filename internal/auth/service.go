@@ -35,7 +35,6 @@ type Store interface {
 	DeleteSession(ctx context.Context, hash string) error
 
 	CreateAPIToken(ctx context.Context, t APIToken, e AuditEntry) (int64, error)
-	FindAPITokenByHash(ctx context.Context, hash string) (APIToken, error)
 	// FindAPITokenUser returns a token and its user (without password hash).
 	FindAPITokenUser(ctx context.Context, hash string) (APIToken, User, error)
 	ListAPITokens(ctx context.Context, userID int64) ([]APIToken, error)

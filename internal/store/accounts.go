@@ -201,15 +201,6 @@ func (s *Store) CreateAPIToken(ctx context.Context, tk auth.APIToken, e audit.En
 	return id, err
 }
 
-// FindAPITokenByHash returns a token by its hash.
-func (s *Store) FindAPITokenByHash(ctx context.Context, hash string) (auth.APIToken, error) {
-	r, err := s.reader().FindAPITokenByHash(ctx, hash)
-	if err != nil {
-		return auth.APIToken{}, notFoundOr(err, "Token not found.")
-	}
-	return tokenFrom(r), nil
-}
-
 // ListAPITokens returns a user's tokens, newest first.
 func (s *Store) ListAPITokens(ctx context.Context, userID int64) ([]auth.APIToken, error) {
 	rows, err := s.reader().ListAPITokens(ctx, userID)

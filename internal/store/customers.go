@@ -8,6 +8,7 @@ import (
 
 	"github.com/scrms/scrms/internal/audit"
 	"github.com/scrms/scrms/internal/customer"
+	"github.com/scrms/scrms/internal/fault"
 	"github.com/scrms/scrms/internal/store/sqlcdb"
 )
 
@@ -251,11 +252,14 @@ func (s *Store) FindCustomerIDByExternalID(ctx context.Context, externalID strin
 // FindCustomerIDByContact returns the oldest live customer with this email or
 // phone (in its stored form).
 func (s *Store) FindCustomerIDByContact(ctx context.Context, kind, value string) (int64, error) {
-	id, err := s.reader().FindLiveCustomerIDByContact(ctx, sqlcdb.FindLiveCustomerIDByContactParams{Kind: kind, Value: value})
+	ids, err := s.ListCustomerIDsByContact(ctx, kind, value)
 	if err != nil {
-		return 0, notFoundOr(err, "Customer not found.")
+		return 0, err
 	}
-	return id, nil
+	if len(ids) == 0 {
+		return 0, fault.New(fault.NotFound, "Customer not found.")
+	}
+	return ids[0], nil
 }
 
 // ListCustomerIDsByContact returns up to 20 live customers with this email or phone.

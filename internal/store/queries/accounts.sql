@@ -67,10 +67,6 @@ INSERT INTO api_tokens (user_id, name, token_hash, created_at)
 VALUES (sqlc.arg(user_id), sqlc.arg(name), sqlc.arg(token_hash), sqlc.arg(created_at))
 RETURNING id;
 
--- name: FindAPITokenByHash :one
-SELECT id, user_id, name, token_hash, created_at, last_used_at, revoked_at
-FROM api_tokens WHERE token_hash = sqlc.arg(token_hash);
-
 -- name: ListAPITokens :many
 SELECT id, user_id, name, token_hash, created_at, last_used_at, revoked_at
 FROM api_tokens WHERE user_id = sqlc.arg(user_id) ORDER BY id DESC;

@@ -65,12 +65,6 @@ DELETE FROM customer_tags WHERE customer_id = sqlc.arg(customer_id);
 -- name: InsertCustomerTag :exec
 INSERT INTO customer_tags (customer_id, tag) VALUES (sqlc.arg(customer_id), sqlc.arg(tag));
 
--- name: ListTagCounts :many
-SELECT t.tag, COUNT(*) AS customers
-FROM customer_tags t JOIN customers c ON c.id = t.customer_id
-WHERE c.deleted_at IS NULL
-GROUP BY t.tag ORDER BY t.tag LIMIT 500;
-
 -- name: InsertNote :one
 INSERT INTO customer_notes (customer_id, author_id, body, pinned, created_at, updated_at)
 VALUES (sqlc.arg(customer_id), sqlc.narg(author_id), sqlc.arg(body), sqlc.arg(pinned), sqlc.arg(created_at), sqlc.arg(created_at))
@@ -94,11 +88,6 @@ WHERE id = sqlc.arg(id);
 
 -- name: DeleteNote :exec
 DELETE FROM customer_notes WHERE id = sqlc.arg(id);
-
--- name: FindLiveCustomerIDByContact :one
-SELECT c.id FROM contact_points p JOIN customers c ON c.id = p.customer_id
-WHERE p.kind = sqlc.arg(kind) AND p.value = sqlc.arg(value) AND c.deleted_at IS NULL
-ORDER BY c.id LIMIT 1;
 
 -- name: InsertConsentEvent :one
 INSERT INTO consent_events (customer_id, purpose, channel, status, source, proof, ip, recorded_by, occurred_at, created_at)

@@ -228,26 +228,6 @@ func (q *Queries) DeleteUserSessions(ctx context.Context, arg DeleteUserSessions
 	return err
 }
 
-const findAPITokenByHash = `-- name: FindAPITokenByHash :one
-SELECT id, user_id, name, token_hash, created_at, last_used_at, revoked_at
-FROM api_tokens WHERE token_hash = ?1
-`
-
-func (q *Queries) FindAPITokenByHash(ctx context.Context, tokenHash string) (ApiToken, error) {
-	row := q.db.QueryRowContext(ctx, findAPITokenByHash, tokenHash)
-	var i ApiToken
-	err := row.Scan(
-		&i.ID,
-		&i.UserID,
-		&i.Name,
-		&i.TokenHash,
-		&i.CreatedAt,
-		&i.LastUsedAt,
-		&i.RevokedAt,
-	)
-	return i, err
-}
-
 const findAPITokenUser = `-- name: FindAPITokenUser :one
 SELECT t.id AS token_id, t.revoked_at, t.last_used_at, u.id, u.email, u.name, u.role, u.team_id, u.active
 FROM api_tokens t JOIN users u ON u.id = t.user_id

@@ -161,24 +161,6 @@ func (q *Queries) FindHouseholdOfCustomer(ctx context.Context, customerID int64)
 	return household_id, err
 }
 
-const findLiveCustomerIDByContact = `-- name: FindLiveCustomerIDByContact :one
-SELECT c.id FROM contact_points p JOIN customers c ON c.id = p.customer_id
-WHERE p.kind = ?1 AND p.value = ?2 AND c.deleted_at IS NULL
-ORDER BY c.id LIMIT 1
-`
-
-type FindLiveCustomerIDByContactParams struct {
-	Kind  string
-	Value string
-}
-
-func (q *Queries) FindLiveCustomerIDByContact(ctx context.Context, arg FindLiveCustomerIDByContactParams) (int64, error) {
-	row := q.db.QueryRowContext(ctx, findLiveCustomerIDByContact, arg.Kind, arg.Value)
-	var id int64
-	err := row.Scan(&id)
-	return id, err
-}
-
 const findNote = `-- name: FindNote :one
 SELECT n.id, n.customer_id, n.author_id, COALESCE(u.name, '') AS author_name, n.body, n.pinned, n.created_at, n.updated_at
 FROM customer_notes n LEFT JOIN users u ON u.id = n.author_id
@@ -859,41 +841,6 @@ func (q *Queries) ListRelationships(ctx context.Context, customerID int64) ([]Li
 			&i.ToOwner,
 			&i.ToTeam,
 		); err != nil {
-			return nil, err
-		}
-		items = append(items, i)
-	}
-	if err := rows.Close(); err != nil {
-		return nil, err
-	}
-	if err := rows.Err(); err != nil {
-		return nil, err
-	}
-	return items, nil
-}
-
-const listTagCounts = `-- name: ListTagCounts :many
-SELECT t.tag, COUNT(*) AS customers
-FROM customer_tags t JOIN customers c ON c.id = t.customer_id
-WHERE c.deleted_at IS NULL
-GROUP BY t.tag ORDER BY t.tag LIMIT 500
-`
-
-type ListTagCountsRow struct {
-	Tag       string
-	Customers int64
-}
-
-func (q *Queries) ListTagCounts(ctx context.Context) ([]ListTagCountsRow, error) {
-	rows, err := q.db.QueryContext(ctx, listTagCounts)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	items := []ListTagCountsRow{}
-	for rows.Next() {
-		var i ListTagCountsRow
-		if err := rows.Scan(&i.Tag, &i.Customers); err != nil {
 			return nil, err
 		}
 		items = append(items, i)
