@@ -209,3 +209,25 @@ func TestWebInviteFlow(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+func TestWebPinAndUnpinANote(t *testing.T) {
+	h := apptest.New(t, store.SQLite)
+	id := h.Do("POST", "/customers", h.AdminToken, map[string]any{"kind": "person", "last_name": "Pinned"}).ID()
+	note := h.Do("POST", "/customers/"+itoa(id)+"/notes", h.AdminToken, map[string]any{"body": "Call back on Friday"}).ID()
+	c := signIn(t, h, "admin@example.com", "correct horse battery")
+	title := func() string {
+		r := h.Do("GET", "/customers/"+itoa(id)+"/timeline?kind=note", h.AdminToken, nil)
+		return r.JSON["items"].([]any)[0].(map[string]any)["title"].(string)
+	}
+	for _, want := range []string{"Pinned note", "Note"} {
+		if status, _ := postForm(t, c, h.Server.URL+"/customers/"+itoa(id)+"/notes/"+itoa(note)+"/pin", nil); status != http.StatusSeeOther {
+			t.Fatalf("pin: %d", status)
+		}
+		if got := title(); got != want {
+			t.Fatalf("after toggling: %q, want %q", got, want)
+		}
+	}
+	if status, _ := postForm(t, c, h.Server.URL+"/customers/"+itoa(id)+"/notes/999/pin", nil); status != http.StatusNotFound {
+		t.Fatalf("pin of a missing note: %d", status)
+	}
+}

@@ -87,6 +87,20 @@ func (s *Service) UpdateNote(ctx context.Context, a auth.Actor, customerID, note
 	if err != nil {
 		return Note{}, err
 	}
+	return s.updateNote(ctx, a, n, in)
+}
+
+// ToggleNotePin pins an unpinned note or unpins a pinned one.
+func (s *Service) ToggleNotePin(ctx context.Context, a auth.Actor, customerID, noteID int64) (Note, error) {
+	n, err := s.noteForChange(ctx, a, customerID, noteID)
+	if err != nil {
+		return Note{}, err
+	}
+	return s.updateNote(ctx, a, n, NoteInput{Body: n.Body, Pinned: !n.Pinned})
+}
+
+func (s *Service) updateNote(ctx context.Context, a auth.Actor, n Note, in NoteInput) (Note, error) {
+	customerID, noteID := n.CustomerID, n.ID
 	if err := in.validate(); err != nil {
 		return Note{}, err
 	}
