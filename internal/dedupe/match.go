@@ -1,7 +1,6 @@
 package dedupe
 
 import (
-	"sort"
 	"strings"
 )
 
@@ -189,86 +188,77 @@ func score(a, b normalized) (float64, []string) {
 // surname, a shared postcode) says too little to compare them all.
 const maxBlock = 400
 
-// blockKeys are the keys under which a record meets others. Each catches a
-// different kind of typo: a pair is compared when any key agrees.
-func blockKeys(n normalized) []string {
-	var keys []string
-	add := func(kind, v string) {
-		if v != "" {
-			keys = append(keys, kind+":"+v)
+// The blocking key groups. A pair of records is compared when they share a
+// key in any group; each group catches a different kind of typo.
+const (
+	gEmail = iota
+	gPhone
+	gIdentifier
+	gBirth
+	gName // first and last, in either order
+	gLastPostcode
+	gFirstPostcode
+	gFirstYear
+	gLastYear
+	gAddress
+	numGroups
+)
+
+// groupKeys are the keys of one group under which a record meets others.
+func groupKeys(n normalized, g int) []string {
+	one := func(v string) []string {
+		if v == "" {
+			return nil
 		}
+		return []string{v}
 	}
-	add("email", n.Email)
-	add("phone", n.Phone)
-	add("id", n.Identifier)
-	add("dob", n.BirthDate)
-	if n.first != "" && n.last != "" {
-		add("name", n.first+" "+n.last)
-		add("name", n.last+" "+n.first) // swapped names meet too
+	both := func(a, b string) []string {
+		if a == "" || b == "" {
+			return nil
+		}
+		return []string{a + " " + b}
 	}
-	if n.last != "" && n.Postcode != "" {
-		add("last+pc", n.last+" "+n.Postcode)
+	year := ""
+	if len(n.BirthDate) >= 4 {
+		year = n.BirthDate[:4]
 	}
-	if n.first != "" && n.Postcode != "" {
-		add("first+pc", n.first+" "+n.Postcode)
+	switch g {
+	case gEmail:
+		return one(n.Email)
+	case gPhone:
+		return one(n.Phone)
+	case gIdentifier:
+		return one(n.Identifier)
+	case gBirth:
+		return one(n.BirthDate)
+	case gName:
+		if n.first == "" || n.last == "" {
+			return nil
+		}
+		if n.first == n.last {
+			return []string{n.first + " " + n.last}
+		}
+		return []string{n.first + " " + n.last, n.last + " " + n.first} // swapped names meet too
+	case gLastPostcode:
+		return both(n.last, n.Postcode)
+	case gFirstPostcode:
+		return both(n.first, n.Postcode)
+	case gFirstYear:
+		return both(n.first, year)
+	case gLastYear:
+		return both(n.last, year)
+	case gAddress:
+		return both(n.StreetNumber, n.street)
 	}
-	if n.first != "" && n.BirthDate != "" && len(n.BirthDate) >= 4 {
-		add("first+year", n.first+" "+n.BirthDate[:4])
-	}
-	if n.last != "" && n.BirthDate != "" && len(n.BirthDate) >= 4 {
-		add("last+year", n.last+" "+n.BirthDate[:4])
-	}
-	if n.StreetNumber != "" && n.street != "" {
-		add("addr", n.StreetNumber+" "+n.street)
-	}
-	return keys
+	return nil
 }
 
 // Find returns the pairs of records scoring at least threshold, best first.
 func Find(records []Record, threshold float64) []Pair {
-	norms := make([]normalized, len(records))
-	blocks := map[string][]int{}
-	for i, r := range records {
-		norms[i] = normalize(r)
-		for _, k := range blockKeys(norms[i]) {
-			blocks[k] = append(blocks[k], i)
-		}
+	x := NewIndex()
+	for _, r := range records {
+		x.Add(r)
 	}
-	seen := map[[2]int]bool{}
-	var pairs []Pair
-	for _, members := range blocks {
-		if len(members) < 2 || len(members) > maxBlock {
-			continue
-		}
-		for x := 0; x < len(members); x++ {
-			for y := x + 1; y < len(members); y++ {
-				i, j := members[x], members[y]
-				if i > j {
-					i, j = j, i
-				}
-				if seen[[2]int{i, j}] {
-					continue
-				}
-				seen[[2]int{i, j}] = true
-				s, reasons := score(norms[i], norms[j])
-				if s >= threshold {
-					a, b := records[i].ID, records[j].ID
-					if a > b {
-						a, b = b, a
-					}
-					pairs = append(pairs, Pair{A: a, B: b, Score: s, Reasons: reasons})
-				}
-			}
-		}
-	}
-	sort.Slice(pairs, func(i, j int) bool {
-		if pairs[i].Score != pairs[j].Score {
-			return pairs[i].Score > pairs[j].Score
-		}
-		if pairs[i].A != pairs[j].A {
-			return pairs[i].A < pairs[j].A
-		}
-		return pairs[i].B < pairs[j].B
-	})
+	pairs, _ := x.Pairs(threshold)
 	return pairs
 }

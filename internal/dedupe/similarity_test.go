@@ -48,3 +48,17 @@ func TestScoreExplainsAndHandlesSwappedNames(t *testing.T) {
 		t.Fatalf("different people scored %.1f", s)
 	}
 }
+
+// A record whose first and last names are the same word meets itself under
+// both name orders; it must never be reported as its own duplicate.
+func TestIndexNeverPairsARecordWithItself(t *testing.T) {
+	recs := []Record{
+		{ID: 1, FirstName: "George", LastName: "George", BirthDate: "19350611", Postcode: "4152"},
+		{ID: 2, FirstName: "George", LastName: "Georgе", BirthDate: "19350611", Postcode: "4152"},
+		{ID: 3, FirstName: "Anna", LastName: "Smith", Email: "anna@example.com"},
+	}
+	pairs := Find(recs, DefaultThreshold)
+	if len(pairs) != 1 || pairs[0].A != 1 || pairs[0].B != 2 {
+		t.Fatalf("pairs = %+v, want only 1–2", pairs)
+	}
+}
