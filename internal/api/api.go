@@ -19,6 +19,7 @@ import (
 	"github.com/scrms/scrms/internal/auth"
 	"github.com/scrms/scrms/internal/customer"
 	"github.com/scrms/scrms/internal/fault"
+	"github.com/scrms/scrms/internal/notify"
 )
 
 // Prefix is where the API is mounted.
@@ -36,6 +37,8 @@ type Deps struct {
 	Customers    *customer.Service
 	Audit        AuditLog
 	Idempotency  IdempotencyStore
+	Scans        ScanQueue
+	Notify       *notify.Service
 	Log          *slog.Logger
 	MaxBodyBytes int64
 	Version      string
@@ -79,6 +82,8 @@ func New(d Deps) http.Handler {
 	s.registerConsents(api)
 	s.registerRelationships(api)
 	s.registerHouseholds(api)
+	s.registerDuplicates(api)
+	s.registerNotifications(api)
 	return s.authenticate(s.idempotent(mux))
 }
 

@@ -21,6 +21,7 @@ import (
 	"github.com/scrms/scrms/internal/config"
 	"github.com/scrms/scrms/internal/customer"
 	"github.com/scrms/scrms/internal/jobs"
+	"github.com/scrms/scrms/internal/notify"
 	"github.com/scrms/scrms/internal/store"
 	"github.com/scrms/scrms/internal/web"
 )
@@ -32,6 +33,7 @@ type App struct {
 	Store     *store.Store
 	Auth      *auth.Service
 	Customers *customer.Service
+	Notify    *notify.Service
 	Jobs      *jobs.Runner
 	Handler   http.Handler
 	Registry  *prometheus.Registry
@@ -65,13 +67,15 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, version strin
 	}
 	a := &App{Config: cfg, Log: log, Store: st, version: version, Registry: prometheus.NewRegistry()}
 	a.Auth = auth.NewService(st, auth.NewHasher(params, 2), auth.Options{Now: opt.Now})
-	a.Customers = customer.NewService(st, customer.Options{DefaultRegion: cfg.DefaultRegion, Now: opt.Now})
+	a.Notify = notify.NewService(st, opt.Now)
+	a.Customers = customer.NewService(st, customer.Options{DefaultRegion: cfg.DefaultRegion, Now: opt.Now,
+		Notify: a.Notify.ToPermitted})
 	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewDBStatsCollector(st.DB(), "write"))
 	if st.ReadDB() != st.DB() {
 		a.Registry.MustRegister(collectors.NewDBStatsCollector(st.ReadDB(), "read"))
 	}
-	a.Jobs, err = jobs.New(ctx, st, cfg.DatabaseURL, log, a.Registry, cfg.Jobs)
+	a.Jobs, err = jobs.New(ctx, st, a.Customers, cfg.DatabaseURL, log, a.Registry, cfg.Jobs)
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -82,7 +86,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, version strin
 
 func (a *App) routes() http.Handler {
 	mux := http.NewServeMux()
-	apiHandler := api.New(api.Deps{Auth: a.Auth, Customers: a.Customers, Audit: a.Store, Idempotency: a.Store,
+	apiHandler := api.New(api.Deps{Auth: a.Auth, Customers: a.Customers, Audit: a.Store, Idempotency: a.Store, Scans: a.Jobs, Notify: a.Notify,
 		Log: a.Log, MaxBodyBytes: a.Config.MaxBodyBytes, Version: a.version, BaseURL: a.Config.BaseURL,
 		RequestID: RequestID})
 	mux.Handle(api.Prefix+"/", http.StripPrefix(api.Prefix, apiHandler))

@@ -38,8 +38,11 @@ const (
 	// CustomerPII allows reading contact points and addresses; without it they
 	// are masked everywhere, including search, exports and the timeline.
 	CustomerPII Permission = "customer.pii"
-	UserManage  Permission = "user.manage"
-	AuditRead   Permission = "audit.read"
+	// CustomerMerge allows running duplicate scans, reviewing the duplicate
+	// queue and the data-quality issues, and merging or unmerging customers.
+	CustomerMerge Permission = "customer.merge"
+	UserManage    Permission = "user.manage"
+	AuditRead     Permission = "audit.read"
 )
 
 // Scope says which records of a kind a role may see: only its own, its team's,
@@ -76,10 +79,10 @@ var customerWriter = []Permission{CustomerRead, CustomerCreate, CustomerUpdate, 
 var roleSpecs = map[Role]roleSpec{
 	RoleAdmin: {"Administrator", "Everything, including users, roles and the audit log.", ScopeAll,
 		[]Permission{CustomerRead, CustomerCreate, CustomerUpdate, CustomerDelete, CustomerAssign,
-			CustomerExport, CustomerPII, UserManage, AuditRead}},
+			CustomerExport, CustomerPII, CustomerMerge, UserManage, AuditRead}},
 	RoleManager: {"Manager", "All customers, including deleting, restoring and reassigning them.", ScopeAll,
 		[]Permission{CustomerRead, CustomerCreate, CustomerUpdate, CustomerDelete, CustomerAssign,
-			CustomerExport, CustomerPII}},
+			CustomerExport, CustomerPII, CustomerMerge}},
 	RoleSales: {"Sales representative", "Customers owned by the user's team or by the user.", ScopeTeam,
 		customerWriter},
 	RoleMarketing: {"Marketer", "All customers, for segments and campaigns.", ScopeAll, customerWriter},

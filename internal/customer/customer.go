@@ -44,6 +44,7 @@ type Customer struct {
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
 	DeletedAt      time.Time // zero unless in the bin
+	MergedInto     int64     // the survivor, when this record was merged into another
 	// Masked is set when contact points and addresses were hidden because the
 	// reader may not see personal data.
 	Masked bool

@@ -9,6 +9,7 @@ import (
 
 	"github.com/scrms/scrms/internal/audit"
 	"github.com/scrms/scrms/internal/auth"
+	"github.com/scrms/scrms/internal/dedupe"
 	"github.com/scrms/scrms/internal/fault"
 )
 
@@ -53,6 +54,36 @@ type Store interface {
 	// ListConsentEvents returns a customer's consent history, newest first.
 	ListConsentEvents(ctx context.Context, customerID int64) ([]ConsentEvent, error)
 	AppendAudit(ctx context.Context, e audit.Entry) error
+
+	// MatchRows returns up to limit live customers with ids above afterID, in id order.
+	MatchRows(ctx context.Context, afterID int64, limit int) ([]MatchRow, error)
+	// RequestDuplicateScan queues a scan unless one requested after
+	// staleBefore is still queued or running; that one is returned instead.
+	RequestDuplicateScan(ctx context.Context, by int64, at, staleBefore time.Time) (DuplicateScan, bool, error)
+	FindDuplicateScan(ctx context.Context, id int64) (DuplicateScan, error)
+	LatestDuplicateScan(ctx context.Context) (DuplicateScan, error)
+	UpdateDuplicateScan(ctx context.Context, sc DuplicateScan) error
+	// SaveDuplicatePairs adds the pairs not yet known and refreshes the open
+	// ones; it returns how many were new.
+	SaveDuplicatePairs(ctx context.Context, scanID int64, pairs []dedupe.Pair, at time.Time) (int, error)
+	// SupersedeStalePairs retires the open pairs a scan did not find again.
+	SupersedeStalePairs(ctx context.Context, scanID int64, at time.Time) (int, error)
+	ListDuplicatePairs(ctx context.Context, f PairFilter) ([]DuplicatePair, error)
+	CountDuplicatePairs(ctx context.Context, status string) (int, error)
+	FindDuplicatePair(ctx context.Context, id int64) (DuplicatePair, error)
+	ResolveDuplicatePair(ctx context.Context, id int64, status string, by int64, at time.Time, e audit.Entry) error
+	// MergeCustomers locks both records, asks plan for the survivor's new
+	// state and moves everything of the merged record to it, in one transaction.
+	MergeCustomers(ctx context.Context, r MergeRequest, plan func(survivor, merged Customer) (Customer, SearchText, audit.Entry, error)) (Merge, error)
+	// UndoMerge reverses a merge in one transaction; plan checks it may and
+	// returns the survivor's restored state.
+	UndoMerge(ctx context.Context, id, by int64, at time.Time, plan func(m Merge, survivor Customer) (Customer, SearchText, audit.Entry, error)) (Merge, error)
+	FindMerge(ctx context.Context, id int64) (Merge, error)
+	ListMerges(ctx context.Context, survivorID int64) ([]Merge, error)
+	// CheckDataQuality runs the inconsistency checks, opening new issues and
+	// resolving those gone; it returns how many issues are new.
+	CheckDataQuality(ctx context.Context, at time.Time) (int, error)
+	ListQualityIssues(ctx context.Context, status string, limit int) ([]QualityIssue, error)
 }
 
 // TagCount is a tag and how many customers carry it.
@@ -67,6 +98,9 @@ type Options struct {
 	// without a country code.
 	DefaultRegion string
 	Now           func() time.Time
+	// Notify tells every user whose role grants the permission about
+	// something that needs them (the in-app notification centre).
+	Notify func(ctx context.Context, p auth.Permission, kind, title, body, link string) error
 }
 
 // Service applies the business rules and access rules for customers.

@@ -17,7 +17,10 @@ import (
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/riverdriver/riversqlite"
 	"github.com/riverqueue/river/rivermigrate"
+	"github.com/riverqueue/river/rivertype"
 
+	"github.com/scrms/scrms/internal/auth"
+	"github.com/scrms/scrms/internal/customer"
 	"github.com/scrms/scrms/internal/store"
 )
 
@@ -27,6 +30,7 @@ type queueClient interface {
 	Start(ctx context.Context) error
 	Stop(ctx context.Context) error
 	Subscribe(kinds ...river.EventKind) (<-chan *river.Event, func())
+	Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
 }
 
 // Runner owns the job queue of one SCRMS process.
@@ -46,6 +50,41 @@ type CleanupArgs struct{}
 // Kind names the job.
 func (CleanupArgs) Kind() string { return "cleanup" }
 
+// DuplicateScanArgs asks for a queued duplicate scan to be run. ScanID 0
+// (the daily scan) queues a new scan first, unless one is already going.
+type DuplicateScanArgs struct {
+	ScanID int64 `json:"scan_id"`
+}
+
+// Kind names the job.
+func (DuplicateScanArgs) Kind() string { return "duplicate_scan" }
+
+type duplicateScanWorker struct {
+	river.WorkerDefaults[DuplicateScanArgs]
+	customers *customer.Service
+	log       *slog.Logger
+}
+
+func (w *duplicateScanWorker) Work(ctx context.Context, j *river.Job[DuplicateScanArgs]) error {
+	id := j.Args.ScanID
+	if id == 0 {
+		sc, started, err := w.customers.RequestDuplicateScan(ctx, auth.System("jobs"))
+		if err != nil || !started {
+			return err
+		}
+		id = sc.ID
+	}
+	sc, err := w.customers.RunDuplicateScan(ctx, id)
+	if err == nil {
+		w.log.Info("duplicate scan done", "scan", sc.ID, "customers", sc.Scanned, "comparisons", sc.Comparisons,
+			"pairs", sc.Found, "new", sc.New, "took", sc.FinishedAt.Sub(sc.StartedAt).String())
+	}
+	return err
+}
+
+// Timeout lets a scan of a large base run longer than River's default minute.
+func (w *duplicateScanWorker) Timeout(*river.Job[DuplicateScanArgs]) time.Duration { return time.Hour }
+
 type cleanupWorker struct {
 	river.WorkerDefaults[CleanupArgs]
 	store *store.Store
@@ -57,13 +96,15 @@ func (w *cleanupWorker) Work(ctx context.Context, _ *river.Job[CleanupArgs]) err
 
 // New migrates River's tables and builds the client. With enabled false the
 // runner starts no workers and no periodic jobs (a web-only instance).
-func New(ctx context.Context, st *store.Store, databaseURL string, log *slog.Logger, reg prometheus.Registerer, enabled bool) (*Runner, error) {
+func New(ctx context.Context, st *store.Store, customers *customer.Service, databaseURL string, log *slog.Logger,
+	reg prometheus.Registerer, enabled bool) (*Runner, error) {
 	r := &Runner{enabled: enabled, log: log,
 		done: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "scrms_jobs_total",
 			Help: "Background jobs finished, by kind and outcome."}, []string{"kind", "outcome"})}
 	reg.MustRegister(r.done)
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &cleanupWorker{store: st})
+	river.AddWorker(workers, &duplicateScanWorker{customers: customers, log: log.With("component", "jobs")})
 	cfg := &river.Config{
 		Logger:  log.With("component", "jobs"),
 		Workers: workers,
@@ -71,6 +112,8 @@ func New(ctx context.Context, st *store.Store, databaseURL string, log *slog.Log
 			river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
 				func() (river.JobArgs, *river.InsertOpts) { return CleanupArgs{}, nil },
 				&river.PeriodicJobOpts{RunOnStart: true}),
+			river.NewPeriodicJob(river.PeriodicInterval(24*time.Hour),
+				func() (river.JobArgs, *river.InsertOpts) { return DuplicateScanArgs{}, nil }, nil),
 		},
 	}
 	if enabled {
@@ -146,6 +189,15 @@ func (r *Runner) Start(ctx context.Context) error {
 	}()
 	if err := r.client.Start(ctx); err != nil {
 		return fmt.Errorf("jobs: start: %w", err)
+	}
+	return nil
+}
+
+// EnqueueDuplicateScan runs a queued duplicate scan in the background.
+func (r *Runner) EnqueueDuplicateScan(ctx context.Context, scanID int64) error {
+	_, err := r.client.Insert(ctx, DuplicateScanArgs{ScanID: scanID}, &river.InsertOpts{MaxAttempts: 3})
+	if err != nil {
+		return fmt.Errorf("jobs: enqueue scan: %w", err)
 	}
 	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/scrms/scrms/internal/app"
 	"github.com/scrms/scrms/internal/auth"
@@ -33,9 +34,9 @@ type Harness struct {
 
 // New starts SCRMS on a fresh database of the engine with one administrator
 // (admin@example.com / "correct horse battery") and an API token for it.
-func New(t testing.TB, engine store.Engine) *Harness {
+func New(t testing.TB, engine store.Engine, opts ...Option) *Harness {
 	t.Helper()
-	h := Start(t, engine)
+	h := Start(t, engine, opts...)
 	var err error
 	ctx := context.Background()
 	h.Admin, err = h.App.Auth.Setup(ctx, auth.NewUser{Email: "admin@example.com", Name: "Ada Admin",
@@ -52,18 +53,14 @@ func New(t testing.TB, engine store.Engine) *Harness {
 
 // Start starts SCRMS on a fresh, empty database of the engine: no users, so
 // the first visit shows the setup page.
-func Start(t testing.TB, engine store.Engine) *Harness {
+func Start(t testing.TB, engine store.Engine, opts ...Option) *Harness {
 	t.Helper()
 	ctx := context.Background()
-	cfg, _, err := config.Load(nil, func(k string) string {
-		switch k {
-		case "SCRMS_DATABASE_URL":
-			return storetest.URL(t, engine)
-		case "SCRMS_JOBS":
-			return "false"
-		}
-		return ""
-	}, nil)
+	env := map[string]string{"SCRMS_DATABASE_URL": storetest.URL(t, engine), "SCRMS_JOBS": "false"}
+	for _, o := range opts {
+		o(env)
+	}
+	cfg, _, err := config.Load(nil, func(k string) string { return env[k] }, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -74,12 +71,24 @@ func Start(t testing.TB, engine store.Engine) *Harness {
 	}
 	h := &Harness{T: t, App: a}
 	h.Server = httptest.NewServer(a.Handler)
+	if err := a.Jobs.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
 	t.Cleanup(func() {
 		h.Server.Close()
+		sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		defer cancel()
+		a.Jobs.Stop(sctx)
 		a.Close()
 	})
 	return h
 }
+
+// Option changes how a harness starts SCRMS.
+type Option func(env map[string]string)
+
+// WithJobs runs the background jobs (off by default to keep tests quick).
+func WithJobs(env map[string]string) { env["SCRMS_JOBS"] = "true" }
 
 // Team creates a team and returns its id.
 func (h *Harness) Team(name string) int64 {

@@ -86,6 +86,7 @@ type Customer struct {
 	ReferralSource   string
 	Website          string
 	Industry         string
+	MergedInto       sql.NullInt64
 }
 
 type CustomerAddress struct {
@@ -100,6 +101,19 @@ type CustomerAddress struct {
 	Country    string
 	IsPrimary  bool
 	Position   int64
+}
+
+type CustomerMerge struct {
+	ID         int64
+	SurvivorID int64
+	MergedID   int64
+	PairID     sql.NullInt64
+	Snapshot   string
+	Moves      string
+	MergedBy   sql.NullInt64
+	MergedAt   time.Time
+	UndoneAt   sql.NullTime
+	UndoneBy   sql.NullInt64
 }
 
 type CustomerNote struct {
@@ -130,6 +144,45 @@ type CustomerSearch struct {
 type CustomerTag struct {
 	CustomerID int64
 	Tag        string
+}
+
+type DataQualityIssue struct {
+	ID          int64
+	Kind        string
+	SubjectType string
+	SubjectID   int64
+	Detail      string
+	Status      string
+	FoundAt     time.Time
+	ResolvedAt  sql.NullTime
+}
+
+type DuplicatePair struct {
+	ID         int64
+	CustomerA  int64
+	CustomerB  int64
+	Score      float64
+	Reasons    string
+	Status     string
+	FoundAt    time.Time
+	ScanID     sql.NullInt64
+	ResolvedAt sql.NullTime
+	ResolvedBy sql.NullInt64
+	MergeID    sql.NullInt64
+}
+
+type DuplicateScan struct {
+	ID               int64
+	Status           string
+	RequestedBy      sql.NullInt64
+	RequestedAt      time.Time
+	StartedAt        sql.NullTime
+	FinishedAt       sql.NullTime
+	CustomersScanned int64
+	Comparisons      int64
+	PairsFound       int64
+	NewPairs         int64
+	Error            string
 }
 
 type Household struct {
@@ -179,6 +232,17 @@ type LoginAttempt struct {
 	Ip        string
 	Succeeded bool
 	At        time.Time
+}
+
+type Notification struct {
+	ID        int64
+	UserID    int64
+	Kind      string
+	Title     string
+	Body      string
+	Link      string
+	CreatedAt time.Time
+	ReadAt    sql.NullTime
 }
 
 type Session struct {

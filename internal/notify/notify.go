@@ -1,0 +1,105 @@
+// Package notify is the in-app notification centre: messages for users
+// about things that need them (new possible duplicates, data-quality
+// issues; later reminders and escalations), each read or unread.
+package notify
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/scrms/scrms/internal/auth"
+	"github.com/scrms/scrms/internal/fault"
+)
+
+// Notification is one message to one user.
+type Notification struct {
+	ID        int64
+	UserID    int64
+	Kind      string
+	Title     string
+	Body      string
+	Link      string // a path in SCRMS
+	CreatedAt time.Time
+	ReadAt    time.Time
+}
+
+// Unread reports whether the user has not read it yet.
+func (n Notification) Unread() bool { return n.ReadAt.IsZero() }
+
+// Store is what the notification centre needs from storage.
+type Store interface {
+	ListUsers(ctx context.Context) ([]auth.User, error)
+	InsertNotifications(ctx context.Context, ns []Notification) error
+	ListNotifications(ctx context.Context, userID int64, limit int) ([]Notification, error)
+	CountUnreadNotifications(ctx context.Context, userID int64) (int, error)
+	// MarkNotificationsRead marks one of the user's notifications read, or all with id 0.
+	MarkNotificationsRead(ctx context.Context, userID, id int64, at time.Time) (int, error)
+}
+
+// Service sends and shows notifications.
+type Service struct {
+	store Store
+	now   func() time.Time
+}
+
+// NewService returns the notification centre.
+func NewService(st Store, now func() time.Time) *Service {
+	if now == nil {
+		now = time.Now
+	}
+	return &Service{store: st, now: now}
+}
+
+// ToPermitted sends a notification to every active user whose role grants p.
+func (s *Service) ToPermitted(ctx context.Context, p auth.Permission, kind, title, body, link string) error {
+	users, err := s.store.ListUsers(ctx)
+	if err != nil {
+		return fmt.Errorf("notify: list users: %w", err)
+	}
+	at := s.now().UTC().Truncate(time.Microsecond)
+	var ns []Notification
+	for _, u := range users {
+		if u.Active && u.Role.Has(p) {
+			ns = append(ns, Notification{UserID: u.ID, Kind: kind, Title: title, Body: body, Link: link, CreatedAt: at})
+		}
+	}
+	if len(ns) == 0 {
+		return nil
+	}
+	return s.store.InsertNotifications(ctx, ns)
+}
+
+// List returns the actor's latest notifications, newest first.
+func (s *Service) List(ctx context.Context, a auth.Actor, limit int) ([]Notification, error) {
+	if a.UserID == 0 {
+		return nil, fault.New(fault.Forbidden, "Only users have notifications.")
+	}
+	if limit <= 0 || limit > 200 {
+		limit = 50
+	}
+	return s.store.ListNotifications(ctx, a.UserID, limit)
+}
+
+// Unread counts the actor's unread notifications.
+func (s *Service) Unread(ctx context.Context, a auth.Actor) (int, error) {
+	if a.UserID == 0 {
+		return 0, nil
+	}
+	return s.store.CountUnreadNotifications(ctx, a.UserID)
+}
+
+// MarkRead marks one of the actor's notifications read, or all when id is 0.
+func (s *Service) MarkRead(ctx context.Context, a auth.Actor, id int64) error {
+	if a.UserID == 0 {
+		return fault.New(fault.Forbidden, "Only users have notifications.")
+	}
+	n, err := s.store.MarkNotificationsRead(ctx, a.UserID, id, s.now().UTC().Truncate(time.Microsecond))
+	if err != nil {
+		return err
+	}
+	if id != 0 && n == 0 {
+		return fault.New(fault.NotFound, "Notification %d was not found.", id)
+	}
+	return nil
+}
