@@ -188,7 +188,7 @@ func TestBrowserPhoneWidth(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#password"), "correct horse battery"),
 		chromedp.Click(chromedp.CSS("button[type=submit]")),
 		chromedp.WaitVisible(chromedp.CSS("#global-search")))
-	for _, path := range []string{"/", "/customers", "/customers/new", "/customers/1", "/account", "/admin/users", "/help/guide"} {
+	for _, path := range []string{"/", "/customers", "/customers/new", "/customers/1", "/account", "/admin/users", "/help/guide", "/duplicates", "/notifications"} {
 		do(t, ctx, "open "+path, chromedp.Navigate(h.Server.URL+path), chromedp.WaitVisible(chromedp.CSS("h1")))
 		w, err := chromedp.Run(ctx, chromedp.Evaluate[int]("document.documentElement.scrollWidth"))
 		if err != nil {
@@ -200,4 +200,72 @@ func TestBrowserPhoneWidth(t *testing.T) {
 		}
 	}
 	shot(t, ctx, "list")
+}
+
+func TestBrowserResolveDuplicateByMerging(t *testing.T) {
+	h := apptest.New(t, store.SQLite, apptest.WithJobs)
+	for _, c := range []map[string]any{
+		{"kind": "person", "first_name": "Katarzyna", "last_name": "Nowak", "emails": []map[string]any{{"address": "k.nowak@example.com"}},
+			"profile": map[string]any{"language": "pl"}},
+		{"kind": "person", "first_name": "Katarzyna", "last_name": "Nowakowa", "emails": []map[string]any{{"address": "k.nowak@example.com"}},
+			"phones": []map[string]any{{"number": "+48 22 123 45 67"}}, "profile": map[string]any{"language": "en"}},
+	} {
+		if r := h.Do("POST", "/customers", h.AdminToken, c); r.Status != 201 {
+			t.Fatalf("create: %s", r.Raw)
+		}
+	}
+	ctx := browser(t)
+	base := h.Server.URL
+	do(t, ctx, "sign in",
+		chromedp.Navigate(base+"/login"),
+		chromedp.SendKeys(chromedp.CSS("#email"), "admin@example.com"),
+		chromedp.SendKeys(chromedp.CSS("#password"), "correct horse battery"),
+		chromedp.Click(chromedp.CSS("button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS("#global-search")))
+	do(t, ctx, "open the review queue from the customer list",
+		chromedp.Navigate(base+"/customers"),
+		chromedp.Click(chromedp.CSS("a[href='/duplicates']")),
+		chromedp.WaitVisible(chromedp.CSS("#scan-status")))
+	do(t, ctx, "start a scan",
+		chromedp.Click(chromedp.CSS("form[action='/duplicates/scan'] button")),
+		chromedp.WaitVisible(chromedp.CSS(".flash")))
+	deadline := time.Now().Add(30 * time.Second)
+	for !strings.Contains(text(t, ctx, "#scan-status"), "likely pairs") {
+		if time.Now().After(deadline) {
+			t.Fatalf("the scan did not finish: %q", text(t, ctx, "#scan-status"))
+		}
+		time.Sleep(300 * time.Millisecond)
+		do(t, ctx, "reload", chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#scan-status")))
+	}
+	if !strings.Contains(text(t, ctx, "#pairs"), "Katarzyna Nowak and") {
+		t.Fatalf("queue: %q", text(t, ctx, "#pairs"))
+	}
+	if !strings.Contains(text(t, ctx, "#notifications-link"), "1") {
+		t.Fatalf("no unread notification shown: %q", text(t, ctx, "#notifications-link"))
+	}
+	do(t, ctx, "review the pair",
+		chromedp.Click(chromedp.CSS("#pairs a.button")),
+		chromedp.WaitVisible(chromedp.CSS("#merge-form")))
+	shot(t, ctx, "compare")
+	do(t, ctx, "keep the second record's language and merge",
+		chromedp.Click(chromedp.CSS("input[name=keep_language][value='2']")),
+		chromedp.Click(chromedp.CSS("#merge")),
+		chromedp.WaitVisible(chromedp.CSS("#merges")))
+	if got := text(t, ctx, ".flash"); !strings.Contains(got, "Merged") {
+		t.Fatalf("flash after merge: %q", got)
+	}
+	page := text(t, ctx, "main")
+	for _, want := range []string{"Katarzyna Nowak", "+48221234567", "Undo merge", "Katarzyna Nowakowa (record 2)"} {
+		if !strings.Contains(page, want) {
+			t.Fatalf("survivor page lacks %q:\n%s", want, page)
+		}
+	}
+	r := h.Do("GET", "/customers/1", h.AdminToken, nil)
+	if r.JSON["profile"].(map[string]any)["language"] != "en" {
+		t.Fatalf("the chosen language was not kept: %s", r.Raw)
+	}
+	if r := h.Do("GET", "/customers/2", h.AdminToken, nil); r.JSON["deleted_at"] == nil {
+		t.Fatalf("the merged record is not in the bin: %s", r.Raw)
+	}
+	shot(t, ctx, "merged")
 }

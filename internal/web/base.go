@@ -20,6 +20,7 @@ type Base struct {
 	Help    string // the guide section for this screen
 	Query   string // the global search box's value
 	Version string
+	Unread  int // the user's unread notifications
 }
 
 // SignedIn reports whether a user is signed in.
@@ -30,8 +31,12 @@ func (b Base) Can(p auth.Permission) bool { return b.SignedIn() && b.User.Can(p)
 
 // base builds the layout data; with w set it also takes the flash message.
 func (s *site) base(r *http.Request, a auth.Actor, title, section string) Base {
-	return Base{Title: title, User: a, CSS: s.assets["app.css"], JS: s.assets["app.js"], Section: section,
+	b := Base{Title: title, User: a, CSS: s.assets["app.css"], JS: s.assets["app.js"], Section: section,
 		Help: section, Version: s.Version}
+	if a.UserID != 0 && s.Notify != nil {
+		b.Unread, _ = s.Notify.Unread(r.Context(), a) // a failure here only hides the count
+	}
+	return b
 }
 
 func (s *site) pageBase(w http.ResponseWriter, r *http.Request, a auth.Actor, title, section string) Base {

@@ -420,6 +420,10 @@ func (s *site) customerProfile(w http.ResponseWriter, r *http.Request, a auth.Ac
 	} else if !fault.Is(err, fault.NotFound) {
 		return err
 	}
+	if p.Merges, err = s.Customers.MergesOf(ctx, a, id); err != nil {
+		return err
+	}
+	p.Now = time.Now()
 	var kinds []string
 	if p.Kind != "" {
 		kinds = []string{p.Kind}

@@ -23,6 +23,7 @@ import (
 	"github.com/scrms/scrms/internal/customer"
 	"github.com/scrms/scrms/internal/fault"
 	"github.com/scrms/scrms/internal/help"
+	"github.com/scrms/scrms/internal/notify"
 )
 
 //go:embed static
@@ -38,6 +39,8 @@ type AuditLog interface {
 type Deps struct {
 	Auth          *auth.Service
 	Customers     *customer.Service
+	Notify        *notify.Service
+	Scans         ScanQueue
 	Audit         AuditLog
 	Log           *slog.Logger
 	SecureCookies bool
@@ -98,6 +101,15 @@ func (s *site) routes() http.Handler {
 	mux.Handle("POST /customers/{id}/household/leave", s.user(s.householdLeave))
 	mux.Handle("POST /customers/{id}/notes/{note}/pin", s.user(s.notePin))
 	mux.Handle("POST /customers/{id}/notes/{note}/delete", s.user(s.noteDelete))
+
+	mux.Handle("GET /duplicates", s.user(s.duplicatesPage))
+	mux.Handle("POST /duplicates/scan", s.user(s.duplicateScan))
+	mux.Handle("GET /duplicates/{id}", s.user(s.pairPage))
+	mux.Handle("POST /duplicates/{id}/merge", s.user(s.pairMerge))
+	mux.Handle("POST /duplicates/{id}/dismiss", s.user(s.pairDismiss))
+	mux.Handle("POST /merges/{id}/undo", s.user(s.mergeUndo))
+	mux.Handle("GET /notifications", s.user(s.notificationsPage))
+	mux.Handle("POST /notifications/read", s.user(s.notificationsRead))
 
 	mux.Handle("GET /account", s.user(s.accountPage))
 	mux.Handle("POST /account/password", s.user(s.accountPassword))
