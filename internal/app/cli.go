@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"os"
 	"strings"
+	"time"
 
 	"github.com/scrms/scrms/internal/auth"
 	"github.com/scrms/scrms/internal/config"
@@ -40,6 +41,8 @@ Commands:
   demo                  fill the database with sample data: --customers N [--seed S]
   import customers FILE import customers from CSV (.csv or .csv.gz): [--match external_id|email|phone]
                         [--on-match skip|update] [--rejects PATH]; prints imported=N updated=N skipped=N rejected=N
+  duplicates scan       scan all customers for duplicates now, in this process, and file new pairs in
+                        the review queue; prints customers=N comparisons=N pairs=N new=N seconds=S
   version               print the version
 
 Settings (flag, environment variable, default):
@@ -58,7 +61,7 @@ func Main(ctx context.Context, env Env) int {
 	cmd := "serve"
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = args[0], args[1:]
-		if (cmd == "user" || cmd == "token") && len(args) > 0 {
+		if (cmd == "user" || cmd == "token" || cmd == "duplicates") && len(args) > 0 {
 			cmd, args = cmd+" "+args[0], args[1:]
 		}
 	}
@@ -78,6 +81,8 @@ func Main(ctx context.Context, env Env) int {
 		err = runDemo(ctx, env, args)
 	case "import":
 		err = runImport(ctx, env, args)
+	case "duplicates scan":
+		err = runDuplicateScan(ctx, env, args)
 	case "version":
 		fmt.Fprintln(env.Stdout, "scrms", env.Version)
 	case "help", "-h", "--help":
@@ -156,6 +161,30 @@ func runMigrate(ctx context.Context, env Env, args []string) error {
 	}
 	defer a.Close()
 	fmt.Fprintln(env.Stdout, "database is up to date")
+	return nil
+}
+
+func runDuplicateScan(ctx context.Context, env Env, args []string) error {
+	a, err := open(ctx, env, args, nil)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	sys := auth.System("cli")
+	sc, started, err := a.Customers.RequestDuplicateScan(ctx, sys)
+	if err != nil {
+		return err
+	}
+	if !started {
+		return fmt.Errorf("scan %d is already %s (requested %s); wait for it to finish", sc.ID, sc.Status,
+			sc.RequestedAt.Format(time.RFC3339))
+	}
+	sc, err = a.Customers.RunDuplicateScan(ctx, sc.ID)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "customers=%d comparisons=%d pairs=%d new=%d seconds=%.1f\n", sc.Scanned, sc.Comparisons,
+		sc.Found, sc.New, sc.FinishedAt.Sub(sc.StartedAt).Seconds())
 	return nil
 }
 

@@ -181,7 +181,29 @@ func score(a, b normalized) (float64, []string) {
 			add(-1, "")
 		}
 	}
+	// Names are not identifying on their own: two people may share them, and
+	// in a large base many do. Without a contact point, birth date, identifier
+	// or address that agrees, a pair is not proposed however alike the names.
+	if !corroborated(a, b) {
+		total = min(total, DefaultThreshold-0.5)
+	}
 	return total, reasons
+}
+
+// corroborated reports whether something beyond the names agrees.
+func corroborated(a, b normalized) bool {
+	same := func(x, y string) bool { return x != "" && x == y }
+	switch {
+	case same(a.Email, b.Email), same(a.Phone, b.Phone), same(a.Identifier, b.Identifier), same(a.Postcode, b.Postcode):
+		return true
+	case a.BirthDate != "" && b.BirthDate != "" && Levenshtein(a.BirthDate, b.BirthDate) <= 1:
+		return true
+	case same(a.StreetNumber, b.StreetNumber) && a.street != "" && b.street != "" && JaroWinkler(a.street, b.street) >= 0.9:
+		return true
+	case a.Identifier != "" && b.Identifier != "" && Levenshtein(a.Identifier, b.Identifier) <= 1:
+		return true
+	}
+	return false
 }
 
 // maxBlock bounds a block: a key shared by more records than this (a common
