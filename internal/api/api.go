@@ -79,6 +79,7 @@ func New(d Deps) http.Handler {
 	s.registerAccounts(api)
 	s.registerInteractions(api)
 	s.registerCustomerExport(api)
+	s.registerCustomerErase(api)
 	s.registerConsents(api)
 	s.registerRelationships(api)
 	s.registerHouseholds(api)

@@ -57,6 +57,8 @@ type CustomerJSON struct {
 	CreatedAt      time.Time     `json:"created_at"`
 	UpdatedAt      time.Time     `json:"updated_at"`
 	DeletedAt      *time.Time    `json:"deleted_at,omitempty" doc:"Set while the customer is in the bin."`
+	MergedInto     *int64        `json:"merged_into,omitempty" doc:"The surviving customer, when this record was merged into another."`
+	ErasedAt       *time.Time    `json:"erased_at,omitempty" doc:"Set when the customer's personal data was erased on request."`
 }
 
 func optID(id int64) *int64 {
@@ -80,6 +82,7 @@ func customerJSON(c customer.Customer) CustomerJSON {
 	if c.Deleted() {
 		j.DeletedAt = &c.DeletedAt
 	}
+	j.MergedInto, j.ErasedAt = optID(c.MergedInto), optTime(c.ErasedAt)
 	for _, e := range c.Emails {
 		j.Emails = append(j.Emails, EmailJSON(e))
 	}
@@ -491,6 +494,37 @@ func (s *server) registerCustomerExport(api huma.API) {
 				out.Body.Timeline = append(out.Body.Timeline, eventJSON(ev))
 			}
 			return out, nil
+		})
+}
+
+// ErasureJSON is the record of an erasure.
+type ErasureJSON struct {
+	CustomerID int64     `json:"customer_id"`
+	Reason     string    `json:"reason"`
+	Records    int       `json:"records_erased" doc:"The customer and the records merged into it."`
+	ErasedAt   time.Time `json:"erased_at"`
+}
+
+func (s *server) registerCustomerErase(api huma.API) {
+	huma.Register(api, huma.Operation{OperationID: "erase-customer", Method: http.MethodPost,
+		Path: "/customers/{id}/erase", Tags: []string{"Customers"},
+		Summary: "Erase a customer's personal data on their request (cannot be undone)",
+		Description: "Names, contact points, addresses, profile and external id are removed; note and interaction " +
+			"texts, consent proofs and addresses are blanked; relationships and household membership end. The record " +
+			"keeps its id, kind, stage, owner, tags and dates so that reports still add up. Records merged into it " +
+			"are erased too. The reason (a reference to the request) is recorded; it must not hold personal data."},
+		func(ctx context.Context, in *struct {
+			ID   int64 `path:"id" minimum:"1"`
+			Body struct {
+				Reason string `json:"reason" maxLength:"500" doc:"A reference to the data subject's request."`
+			}
+		}) (*struct{ Body ErasureJSON }, error) {
+			er, err := s.Customers.EraseCustomer(ctx, actorFrom(ctx), in.ID, in.Body.Reason)
+			if err != nil {
+				return nil, s.fail(ctx, "erase customer", err)
+			}
+			return &struct{ Body ErasureJSON }{ErasureJSON{CustomerID: er.CustomerID, Reason: er.Reason,
+				Records: er.Records, ErasedAt: er.ErasedAt}}, nil
 		})
 }
 

@@ -45,6 +45,7 @@ type Customer struct {
 	UpdatedAt      time.Time
 	DeletedAt      time.Time // zero unless in the bin
 	MergedInto     int64     // the survivor, when this record was merged into another
+	ErasedAt       time.Time // set when the customer's personal data was erased on request
 	// Masked is set when contact points and addresses were hidden because the
 	// reader may not see personal data.
 	Masked bool

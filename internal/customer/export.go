@@ -61,6 +61,7 @@ func (s *Service) ExportCustomerData(ctx context.Context, a auth.Actor, id int64
 		last := page[len(page)-1]
 		q.Before = &TimelinePos{At: last.At, Kind: last.Kind, RefID: last.RefID}
 	}
+	scrubErased(c, x.Events)
 	e := a.Audit("export", "customer", id, s.now())
 	e.CustomerID = id
 	e.Changes = []audit.Change{{Field: "scope", New: "all data of one customer"},

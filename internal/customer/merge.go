@@ -225,6 +225,10 @@ func (s *Service) UndoMerge(ctx context.Context, a auth.Actor, id int64) (Merge,
 		if !m.UndoneAt.IsZero() {
 			return Customer{}, SearchText{}, audit.Entry{}, fault.New(fault.Conflict, "Merge %d was already undone.", id)
 		}
+		if m.Survivor.ID == 0 {
+			return Customer{}, SearchText{}, audit.Entry{}, fault.New(fault.Conflict,
+				"The customers of merge %d were erased; the merge can no longer be undone.", id)
+		}
 		if !m.Undoable(now) {
 			return Customer{}, SearchText{}, audit.Entry{}, fault.New(fault.Conflict,
 				"Merge %d is older than %d days and can no longer be undone.", id, int(UndoWindow.Hours()/24))

@@ -84,6 +84,9 @@ type Store interface {
 	// resolving those gone; it returns how many issues are new.
 	CheckDataQuality(ctx context.Context, at time.Time) (int, error)
 	ListQualityIssues(ctx context.Context, status string, limit int) ([]QualityIssue, error)
+	// EraseCustomer erases a customer and the records merged into it in one
+	// transaction, records the request, and returns how many records it erased.
+	EraseCustomer(ctx context.Context, er Erasure, e audit.Entry) (int, error)
 }
 
 // TagCount is a tag and how many customers carry it.

@@ -43,7 +43,8 @@ type TimelinePage struct {
 
 // Timeline returns a page of the events of a customer the actor may see.
 func (s *Service) Timeline(ctx context.Context, a auth.Actor, customerID int64, kinds []string, cursor string, limit int) (TimelinePage, error) {
-	if _, err := s.findVisible(ctx, a, customerID); err != nil {
+	c, err := s.findVisible(ctx, a, customerID)
+	if err != nil {
 		return TimelinePage{}, err
 	}
 	var f fault.Fields
@@ -87,6 +88,7 @@ func (s *Service) Timeline(ctx context.Context, a auth.Actor, customerID int64, 
 		b, _ := json.Marshal(TimelinePos{At: last.At, Kind: last.Kind, RefID: last.RefID})
 		p.NextCursor = base64.RawURLEncoding.EncodeToString(b)
 	}
+	scrubErased(c, events)
 	if !a.Can(auth.CustomerPII) {
 		for i := range events {
 			for j, c := range events[i].Changes {

@@ -94,7 +94,8 @@ func findCustomer(ctx context.Context, q *sqlcdb.Queries, id int64) (customer.Cu
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 		Profile: customer.Profile{BirthDate: r.BirthDate, Language: r.Language, TimeZone: r.TimeZone,
 			PreferredChannel: r.PreferredChannel, QuietHours: r.QuietHours, ReferralSource: r.ReferralSource,
-			Website: r.Website, Industry: r.Industry}, MergedInto: r.MergedInto.Int64}
+			Website: r.Website, Industry: r.Industry}, MergedInto: r.MergedInto.Int64,
+		ErasedAt: timeOf(r.ErasedAt)}
 	if r.DeletedAt.Valid {
 		c.DeletedAt = r.DeletedAt.Time.UTC()
 	}

@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
@@ -245,4 +246,30 @@ func ftoa(f float64) string { return strconv.FormatFloat(f, 'g', -1, 64) }
 func formFloat(v string) float64 {
 	f, _ := strconv.ParseFloat(v, 64)
 	return f
+}
+
+func (s *site) customerErase(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	er, err := s.Customers.EraseCustomer(r.Context(), a, id, r.PostFormValue("reason"))
+	if err != nil {
+		if _, msg := fieldErrors(err); msg != "" {
+			return s.redirect(w, r, "/customers/"+itoa(id), msg+" "+fieldText(err))
+		}
+		return err
+	}
+	return s.redirect(w, r, "/customers/"+itoa(id), fmt.Sprintf("Personal data erased (%s).",
+		plural(er.Records, "record", "records")))
+}
+
+// fieldText joins the field messages of a validation error.
+func fieldText(err error) string {
+	errs, _ := fieldErrors(err)
+	var parts []string
+	for f, m := range errs {
+		parts = append(parts, f+": "+m)
+	}
+	return strings.Join(parts, "; ")
 }

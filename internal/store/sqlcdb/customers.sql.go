@@ -85,7 +85,7 @@ func (q *Queries) DeleteRelationship(ctx context.Context, id int64) error {
 const findCustomer = `-- name: FindCustomer :one
 SELECT id, kind, first_name, last_name, org_name, display_name, sort_name, lifecycle_stage, status,
     owner_id, team_id, external_id, search_names, search_contacts, created_by, created_at, updated_at, deleted_at,
-    birth_date, language, time_zone, preferred_channel, quiet_hours, referral_source, website, industry, merged_into
+    birth_date, language, time_zone, preferred_channel, quiet_hours, referral_source, website, industry, merged_into, erased_at
 FROM customers WHERE id = ?1
 `
 
@@ -120,6 +120,7 @@ func (q *Queries) FindCustomer(ctx context.Context, id int64) (Customer, error) 
 		&i.Website,
 		&i.Industry,
 		&i.MergedInto,
+		&i.ErasedAt,
 	)
 	return i, err
 }

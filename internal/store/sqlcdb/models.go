@@ -87,6 +87,7 @@ type Customer struct {
 	Website          string
 	Industry         string
 	MergedInto       sql.NullInt64
+	ErasedAt         sql.NullTime
 }
 
 type CustomerAddress struct {
@@ -183,6 +184,15 @@ type DuplicateScan struct {
 	PairsFound       int64
 	NewPairs         int64
 	Error            string
+}
+
+type ErasureRequest struct {
+	ID          int64
+	CustomerID  int64
+	Reason      string
+	Records     int64
+	RequestedBy sql.NullInt64
+	ErasedAt    time.Time
 }
 
 type Household struct {
