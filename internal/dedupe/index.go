@@ -108,8 +108,12 @@ func (x *Index) Pairs(threshold float64) ([]Pair, Stats) {
 			for end < len(entries) && entries[end].hash == entries[start].hash {
 				end++
 			}
-			if n := end - start; n >= 2 && n <= maxBlock {
+			switch n := end - start; {
+			case n < 2 || n > maxBlock:
+			case n <= smallBlock:
 				st.Comparisons += x.compareBlock(entries[start:end], threshold, found)
+			default:
+				st.Comparisons += x.compareWindow(entries[start:end], g, threshold, found)
 			}
 			start = end
 		}
@@ -149,6 +153,64 @@ func (x *Index) compareBlock(block []entry, threshold float64, found map[[2]int6
 		}
 	}
 	return n
+}
+
+// A block up to smallBlock records is compared pair by pair. A larger one
+// (a common name, a busy street) is sorted by what its members do not
+// share and each record is compared with its window nearest neighbours,
+// so its cost grows with its size rather than with its square.
+const (
+	smallBlock = 40
+	window     = 10
+)
+
+// secondaryKey orders the members of a large block of group g so that
+// records agreeing on the fields outside the block's key come together.
+func secondaryKey(n normalized, g int) string {
+	switch g {
+	case gName:
+		return n.Postcode + "|" + n.BirthDate + "|" + n.street + "|" + n.Phone + "|" + n.Email
+	case gAddress:
+		return n.last + "|" + n.first + "|" + n.Postcode
+	case gLastPostcode, gLastYear:
+		return n.first + "|" + n.BirthDate + "|" + n.street
+	case gFirstPostcode, gFirstYear:
+		return n.last + "|" + n.BirthDate + "|" + n.street
+	}
+	return n.last + "|" + n.first + "|" + n.Postcode
+}
+
+func (x *Index) compareWindow(block []entry, g int, threshold float64, found map[[2]int64]Pair) int {
+	type member struct {
+		n   normalized
+		key string
+	}
+	ms := make([]member, len(block))
+	for i, e := range block {
+		n := x.unpack(int(e.idx))
+		ms[i] = member{n: n, key: secondaryKey(n, g)}
+	}
+	sort.Slice(ms, func(i, j int) bool { return ms[i].key < ms[j].key })
+	count := 0
+	for i := range ms {
+		for j := i + 1; j < len(ms) && j <= i+window; j++ {
+			a, b := ms[i].n.ID, ms[j].n.ID
+			if a == b {
+				continue
+			}
+			if a > b {
+				a, b = b, a
+			}
+			if _, ok := found[[2]int64{a, b}]; ok {
+				continue
+			}
+			count++
+			if s, reasons := score(ms[i].n, ms[j].n); s >= threshold {
+				found[[2]int64{a, b}] = Pair{A: a, B: b, Score: s, Reasons: reasons}
+			}
+		}
+	}
+	return count
 }
 
 func sortPairs(pairs []Pair) {

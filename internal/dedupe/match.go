@@ -206,9 +206,9 @@ func corroborated(a, b normalized) bool {
 	return false
 }
 
-// maxBlock bounds a block: a key shared by more records than this (a common
-// surname, a shared postcode) says too little to compare them all.
-const maxBlock = 400
+// maxBlock bounds a block: a key shared by more records than this (a
+// shared postcode, a very common name) says too little to compare on.
+const maxBlock = 2000
 
 // The blocking key groups. A pair of records is compared when they share a
 // key in any group; each group catches a different kind of typo.
