@@ -40,7 +40,8 @@ Commands:
   token create          create an API token: --email E --name LABEL (prints the token alone)
   demo                  fill the database with sample data: --customers N [--seed S]
   import customers FILE import customers from CSV (.csv or .csv.gz): [--match external_id|email|phone]
-                        [--on-match skip|update] [--rejects PATH]; prints imported=N updated=N skipped=N rejected=N
+                        [--on-match skip|update] [--rejects PATH] [--resume-after 15s]; an interrupted import
+                        of the same file resumes where it stopped; prints imported=N updated=N skipped=N rejected=N
   duplicates scan       scan all customers for duplicates now, in this process, and file new pairs in
                         the review queue; prints customers=N comparisons=N pairs=N new=N seconds=S
   version               print the version

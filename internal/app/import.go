@@ -1,21 +1,23 @@
 package app
 
 import (
-	"bufio"
-	"compress/gzip"
 	"context"
+	"crypto/sha256"
 	"encoding/csv"
+	"encoding/hex"
 	"errors"
 	"flag"
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
+	"time"
 
 	"github.com/scrms/scrms/internal/auth"
 	"github.com/scrms/scrms/internal/customer"
+	"github.com/scrms/scrms/internal/fault"
 )
 
 // runImport is `scrms import customers FILE [--match K] [--on-match A] [--rejects PATH]`.
@@ -26,6 +28,7 @@ func runImport(ctx context.Context, env Env, args []string) error {
 	args = args[1:]
 	var opt customer.ImportOptions
 	var rejectsPath string
+	var resumeAfter time.Duration
 	var file string
 	// The file may stand before or after the flags.
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
@@ -35,6 +38,8 @@ func runImport(ctx context.Context, env Env, args []string) error {
 		fs.StringVar(&opt.Match, "match", "external_id", "match rows to customers by external_id, email or phone")
 		fs.StringVar(&opt.OnMatch, "on-match", "skip", "what to do with a matched row: skip or update")
 		fs.StringVar(&rejectsPath, "rejects", "", "write rejected rows with their reason to this CSV file")
+		fs.DurationVar(&resumeAfter, "resume-after", 15*time.Second,
+			"resume an unfinished import of the same file that has been silent this long (its process died)")
 	}, func(rest []string) error {
 		if file == "" && len(rest) == 1 {
 			file = rest[0]
@@ -52,56 +57,106 @@ func runImport(ctx context.Context, env Env, args []string) error {
 	if file == "" {
 		return errors.New("import: name the CSV file: scrms import customers FILE")
 	}
-	in, closeIn, err := openCSV(file)
+	size, sum, err := fileDigest(file)
 	if err != nil {
 		return err
 	}
-	defer closeIn()
+	sys := auth.System("import")
+	job, err := a.Customers.ResumableImport(ctx, sum, orDefault(opt.Match, "external_id"), orDefault(opt.OnMatch, "skip"),
+		time.Now().Add(-resumeAfter))
+	switch {
+	case err == nil:
+		fmt.Fprintf(env.Stderr, "resuming import %d of %s after row %d\n", job.ID, filepath.Base(file), job.RowsDone)
+	case fault.Is(err, fault.NotFound):
+		abs, _ := filepath.Abs(file)
+		job, err = a.Customers.StartImport(ctx, sys, customer.ImportJob{FileName: filepath.Base(file), Path: abs,
+			FileSize: size, SHA256: sum, Match: opt.Match, OnMatch: opt.OnMatch}, false)
+		if err != nil {
+			return err
+		}
+	default:
+		return err
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return fmt.Errorf("import: %w", err)
+	}
+	defer f.Close()
+	last := time.Now()
+	job, err = a.Customers.RunImport(ctx, sys, job, f, func(j customer.ImportJob) {
+		if time.Since(last) >= time.Second || j.Status == "done" {
+			last = time.Now()
+			fmt.Fprintf(env.Stderr, "import %d: %d rows, %.0f%% (imported=%d updated=%d skipped=%d rejected=%d)\n",
+				j.ID, j.RowsDone, 100*j.Progress(), j.Imported, j.Updated, j.Skipped, j.Rejected)
+		}
+	})
+	if job.ID != 0 && job.Rejected > 0 {
+		if werr := writeRejects(ctx, a, sys, job.ID, rejectsPath, env.Stderr); werr != nil && err == nil {
+			err = werr
+		}
+	}
+	fmt.Fprintf(env.Stdout, "imported=%d updated=%d skipped=%d rejected=%d\n", job.Imported, job.Updated, job.Skipped, job.Rejected)
+	return err
+}
 
-	var rejects *csv.Writer
-	var mu sync.Mutex
-	shown := 0
-	if rejectsPath != "" {
-		f, err := os.Create(rejectsPath)
+func orDefault(v, def string) string {
+	if v == "" {
+		return def
+	}
+	return v
+}
+
+// fileDigest returns a file's size and SHA-256, which identify an import
+// to resume.
+func fileDigest(path string) (int64, string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return 0, "", fmt.Errorf("import: %w", err)
+	}
+	defer f.Close()
+	h := sha256.New()
+	n, err := io.Copy(h, f)
+	if err != nil {
+		return 0, "", fmt.Errorf("import: read %s: %w", path, err)
+	}
+	return n, hex.EncodeToString(h.Sum(nil)), nil
+}
+
+// writeRejects writes the rejected rows to path as CSV, or shows the first
+// ones on w.
+func writeRejects(ctx context.Context, a *App, actor auth.Actor, id int64, path string, w io.Writer) error {
+	var out *csv.Writer
+	if path != "" {
+		f, err := os.Create(path)
 		if err != nil {
 			return fmt.Errorf("import: rejects file: %w", err)
 		}
 		defer f.Close()
-		rejects = csv.NewWriter(f)
-		defer rejects.Flush()
-		_ = rejects.Write([]string{"line", "reason", "row"})
-	}
-	res, err := a.Customers.ImportCustomers(ctx, auth.System("import"), a.Store, in, opt, func(r customer.Rejection) {
-		mu.Lock()
-		defer mu.Unlock()
-		if rejects != nil {
-			_ = rejects.Write([]string{strconv.Itoa(r.Line), r.Reason, strings.Join(r.Record, ",")})
-			return
+		out = csv.NewWriter(f)
+		defer out.Flush()
+		if err := out.Write([]string{"line", "reason", "row"}); err != nil {
+			return err
 		}
-		if shown < 20 {
-			fmt.Fprintf(env.Stderr, "line %d rejected: %s\n", r.Line, r.Reason)
-		}
-		shown++
-	})
-	fmt.Fprintf(env.Stdout, "imported=%d updated=%d skipped=%d rejected=%d\n", res.Imported, res.Updated, res.Skipped, res.Rejected)
-	return err
-}
-
-// openCSV opens a CSV file, unpacking it when it is gzip-compressed.
-func openCSV(path string) (io.Reader, func(), error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, nil, fmt.Errorf("import: %w", err)
 	}
-	br := bufio.NewReaderSize(f, 1<<16)
-	magic, _ := br.Peek(2)
-	if len(magic) == 2 && magic[0] == 0x1f && magic[1] == 0x8b {
-		gz, err := gzip.NewReader(br)
+	shown := 0
+	for after := 0; ; {
+		page, err := a.Customers.ImportRejects(ctx, actor, id, after, 1000)
 		if err != nil {
-			f.Close()
-			return nil, nil, fmt.Errorf("import: %s: %w", path, err)
+			return err
 		}
-		return gz, func() { gz.Close(); f.Close() }, nil
+		for _, r := range page {
+			if out != nil {
+				if err := out.Write([]string{strconv.Itoa(r.Line), r.Reason, strings.Join(r.Record, ",")}); err != nil {
+					return err
+				}
+			} else if shown < 20 {
+				fmt.Fprintf(w, "line %d rejected: %s\n", r.Line, r.Reason)
+				shown++
+			}
+			after = r.Line
+		}
+		if len(page) < 1000 || (out == nil && shown >= 20) {
+			return nil
+		}
 	}
-	return br, func() { f.Close() }, nil
 }

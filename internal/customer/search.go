@@ -43,7 +43,8 @@ func fold(s string) string {
 // indexed as their E.164 digits and as their national number, so that "+1 555"
 // and "555 12" both find +15551234567.
 func BuildSearchText(c Customer) SearchText {
-	names := fold(strings.Join([]string{c.FirstName, c.LastName, c.OrgName}, " "))
+	// The external id (a customer number) is found like a name.
+	names := fold(strings.Join([]string{c.FirstName, c.LastName, c.OrgName, c.ExternalID}, " "))
 	var contacts []string
 	for _, e := range c.Emails {
 		contacts = append(contacts, fold(e.Address))

@@ -87,6 +87,18 @@ type Store interface {
 	// EraseCustomer erases a customer and the records merged into it in one
 	// transaction, records the request, and returns how many records it erased.
 	EraseCustomer(ctx context.Context, er Erasure, e audit.Entry) (int, error)
+
+	FindCustomerIDByExternalID(ctx context.Context, externalID string) (int64, error)
+	FindCustomerIDByContact(ctx context.Context, kind, value string) (int64, error)
+	CreateImport(ctx context.Context, j ImportJob) (int64, error)
+	FindImport(ctx context.Context, id int64) (ImportJob, error)
+	FindResumableImport(ctx context.Context, sha, match, onMatch string, staleBefore time.Time) (ImportJob, error)
+	UpdateImport(ctx context.Context, j ImportJob) error
+	// CommitImportBatch writes a batch's new customers with their audit
+	// entries and its rejected rows, and saves the import's counts and
+	// checkpoint, in one transaction; it returns the new customers' ids.
+	CommitImportBatch(ctx context.Context, j ImportJob, creates []ImportCreate, rejects []Rejection) ([]int64, error)
+	ListImportRejects(ctx context.Context, importID int64, afterLine, limit int) ([]Rejection, error)
 }
 
 // TagCount is a tag and how many customers carry it.

@@ -38,9 +38,6 @@ func normalize(c *Customer, defaultRegion string) error {
 	switch c.Kind {
 	case Person:
 		c.OrgName = ""
-		if c.FirstName == "" && c.LastName == "" {
-			f.Add("last_name", "a person needs a first or a last name")
-		}
 		c.Name = strings.TrimSpace(c.FirstName + " " + c.LastName)
 	case Organization:
 		if c.OrgName == "" {
@@ -83,6 +80,20 @@ func normalize(c *Customer, defaultRegion string) error {
 	normalizePhones(c, defaultRegion, &f)
 	normalizeAddresses(c, &f)
 	normalizeTags(c, &f)
+	if c.Kind == Person && c.Name == "" {
+		// A customer known only by a number, an email or a phone (a shop's
+		// account, a newsletter subscriber) is called by it.
+		switch {
+		case c.ExternalID != "":
+			c.Name = "Customer " + c.ExternalID
+		case len(c.Emails) > 0:
+			c.Name = c.Emails[0].Address
+		case len(c.Phones) > 0:
+			c.Name = c.Phones[0].Number
+		default:
+			f.Add("last_name", "a person needs a name, an email, a phone or an external id")
+		}
+	}
 	return f.Err()
 }
 
@@ -191,12 +202,15 @@ func normalizeAddresses(c *Customer, f *fault.Fields) {
 				f.Add(fmt.Sprintf("addresses[%d].%s", i, name), "must be at most %d printable characters", maxAddressField)
 			}
 		}
-		a.Country = strings.ToUpper(strings.TrimSpace(a.Country))
-		if a.Country != "" && (len(a.Country) != 2 || !isUpperASCII(a.Country)) {
-			f.Add(fmt.Sprintf("addresses[%d].country", i), "must be a two-letter ISO country code")
+		if a.Country = strings.TrimSpace(a.Country); a.Country != "" {
+			code, ok := CountryCode(a.Country)
+			if !ok {
+				f.Add(fmt.Sprintf("addresses[%d].country", i), "is not a country SCRMS knows: give its two-letter ISO code or English name")
+			}
+			a.Country = code
 		}
-		if a.Line1 == "" && a.City == "" && a.PostalCode == "" {
-			f.Add(fmt.Sprintf("addresses[%d].line1", i), "an address needs at least a street, city or postal code")
+		if a.Line1 == "" && a.City == "" && a.PostalCode == "" && a.Region == "" && a.Country == "" {
+			f.Add(fmt.Sprintf("addresses[%d].line1", i), "an address needs at least a street, city, postal code, region or country")
 		}
 		if a.Primary {
 			primaries++
