@@ -38,6 +38,7 @@ type Deps struct {
 	Audit        AuditLog
 	Idempotency  IdempotencyStore
 	Scans        ScanQueue
+	Imports      ImportQueue
 	Notify       *notify.Service
 	Log          *slog.Logger
 	MaxBodyBytes int64
@@ -85,6 +86,7 @@ func New(d Deps) http.Handler {
 	s.registerHouseholds(api)
 	s.registerDuplicates(api)
 	s.registerNotifications(api)
+	s.registerImports(api)
 	return s.authenticate(s.idempotent(mux))
 }
 

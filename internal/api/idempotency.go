@@ -30,7 +30,9 @@ type IdempotencyStore interface {
 func (s *server) idempotent(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		key := r.Header.Get("Idempotency-Key")
-		if r.Method != http.MethodPost || key == "" {
+		// Uploads are not held in memory to be replayed; an import is
+		// followed by its id instead.
+		if r.Method != http.MethodPost || key == "" || r.URL.Path == "/imports" {
 			next.ServeHTTP(w, r)
 			return
 		}

@@ -75,7 +75,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, version strin
 	if st.ReadDB() != st.DB() {
 		a.Registry.MustRegister(collectors.NewDBStatsCollector(st.ReadDB(), "read"))
 	}
-	a.Jobs, err = jobs.New(ctx, st, a.Customers, cfg.DatabaseURL, log, a.Registry, cfg.Jobs)
+	a.Jobs, err = jobs.New(ctx, st, a.Customers, a.Auth, cfg.DatabaseURL, log, a.Registry, cfg.Jobs)
 	if err != nil {
 		st.Close()
 		return nil, err
@@ -86,7 +86,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, version strin
 
 func (a *App) routes() http.Handler {
 	mux := http.NewServeMux()
-	apiHandler := api.New(api.Deps{Auth: a.Auth, Customers: a.Customers, Audit: a.Store, Idempotency: a.Store, Scans: a.Jobs, Notify: a.Notify,
+	apiHandler := api.New(api.Deps{Auth: a.Auth, Customers: a.Customers, Audit: a.Store, Idempotency: a.Store, Scans: a.Jobs, Imports: a.Jobs, Notify: a.Notify,
 		Log: a.Log, MaxBodyBytes: a.Config.MaxBodyBytes, Version: a.version, BaseURL: a.Config.BaseURL,
 		RequestID: RequestID})
 	mux.Handle(api.Prefix+"/", http.StripPrefix(api.Prefix, apiHandler))
@@ -106,7 +106,7 @@ func (a *App) routes() http.Handler {
 		fmt.Fprintln(w, "ready")
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(a.Registry, promhttp.HandlerOpts{}))
-	mux.Handle("/", web.New(web.Deps{Auth: a.Auth, Customers: a.Customers, Notify: a.Notify, Scans: a.Jobs, Audit: a.Store, Log: a.Log,
+	mux.Handle("/", web.New(web.Deps{Auth: a.Auth, Customers: a.Customers, Notify: a.Notify, Scans: a.Jobs, Imports: a.Jobs, Audit: a.Store, Log: a.Log,
 		SecureCookies: a.Config.SecureCookies, BaseURL: a.Config.BaseURL, RequestID: RequestID, Version: a.version}))
 	// Cross-origin state changes are refused everywhere; API clients send no
 	// browser origin headers and pass.

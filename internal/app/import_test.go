@@ -45,7 +45,7 @@ func TestImportCustomersFromCSV(t *testing.T) {
 		t.Fatalf("first import: %d %q %q", code, out, errOut)
 	}
 	report, _ := os.ReadFile(rejects)
-	for _, want := range []string{"emails[0].address is not a valid email address",
+	for _, want := range []string{"emails[0].address: is not a valid email address",
 		"a person needs a name, an email, a phone or an external id"} {
 		if !strings.Contains(string(report), want) {
 			t.Errorf("rejects report lacks %q:\n%s", want, report)

@@ -771,6 +771,10 @@ func (s *Service) ConfigureImport(ctx context.Context, a auth.Actor, id int64, m
 		return j, fault.New(fault.Conflict, "Import %d has already started.", id)
 	}
 	j.Mapping, j.Match, j.OnMatch = mapping, match, onMatch
+	if len(mapping) == 0 {
+		mapping, _ = ImportColumns(j.Header)
+	}
+	j.Mapping = mapping
 	if len(mapping) != len(j.Header) {
 		return j, &fault.Error{Code: fault.Invalid, Message: "The mapping must name a field (or none) for every column.",
 			Fields: []fault.FieldError{{Field: "mapping", Message: fmt.Sprintf("has %d entries; the file has %d columns", len(mapping), len(j.Header))}}}
@@ -860,7 +864,64 @@ func rowProblem(err error) (string, bool) {
 	}
 	parts := make([]string, len(e.Fields))
 	for i, f := range e.Fields {
-		parts[i] = f.Field + " " + f.Message
+		parts[i] = f.Field + ": " + f.Message
 	}
 	return strings.Join(parts, "; "), true
+}
+
+// UploadImport keeps an uploaded file for a new import and reads its
+// header; the import waits (draft) until its mapping is confirmed.
+func (s *Service) UploadImport(ctx context.Context, a auth.Actor, name string, r io.Reader) (ImportJob, error) {
+	j, err := s.StartImport(ctx, a, ImportJob{FileName: name}, true)
+	if err != nil {
+		return j, err
+	}
+	if j.FileSize, j.SHA256, err = s.store.SaveImportFile(ctx, j.ID, r); err != nil {
+		return s.failImport(ctx, j, err)
+	}
+	header, _, err := ReadImportHeader(s.store.ImportFile(ctx, j.ID), 0)
+	if err != nil {
+		return s.failImport(ctx, j, err)
+	}
+	j.Header = header
+	return j, s.store.UpdateImport(ctx, j)
+}
+
+// ImportPreview returns the header, the suggested mapping and the first n
+// rows of an uploaded file.
+func (s *Service) ImportPreview(ctx context.Context, a auth.Actor, id int64, n int) (ImportJob, []string, [][]string, error) {
+	j, err := s.Import(ctx, a, id)
+	if err != nil {
+		return j, nil, nil, err
+	}
+	header, rows, err := ReadImportHeader(s.store.ImportFile(ctx, id), n)
+	if err != nil {
+		return j, nil, nil, err
+	}
+	mapping := j.Mapping
+	if len(mapping) != len(header) {
+		mapping, _ = ImportColumns(header)
+	}
+	return j, mapping, rows, nil
+}
+
+// RunQueuedImport runs an uploaded import as the user who started it (the
+// background job; actor finds that user); its file is dropped once done.
+func (s *Service) RunQueuedImportAs(ctx context.Context, id int64, actor func(userID int64) (auth.Actor, error)) (ImportJob, error) {
+	j, err := s.store.FindImport(ctx, id)
+	if err != nil {
+		return j, err
+	}
+	if j.Status == "draft" || j.Status == "done" {
+		return j, nil
+	}
+	a, err := actor(j.CreatedBy)
+	if err != nil {
+		return s.failImport(ctx, j, err)
+	}
+	j, err = s.RunImport(ctx, a, j, s.store.ImportFile(ctx, id), nil)
+	if err == nil {
+		err = s.store.DeleteImportFile(ctx, id)
+	}
+	return j, err
 }

@@ -3,6 +3,7 @@ package customer
 import (
 	"context"
 	"fmt"
+	"io"
 	"strconv"
 	"strings"
 	"time"
@@ -99,6 +100,10 @@ type Store interface {
 	// checkpoint, in one transaction; it returns the new customers' ids.
 	CommitImportBatch(ctx context.Context, j ImportJob, creates []ImportCreate, rejects []Rejection) ([]int64, error)
 	ListImportRejects(ctx context.Context, importID int64, afterLine, limit int) ([]Rejection, error)
+	// SaveImportFile keeps an uploaded file; it returns its size and SHA-256.
+	SaveImportFile(ctx context.Context, importID int64, r io.Reader) (int64, string, error)
+	ImportFile(ctx context.Context, importID int64) io.Reader
+	DeleteImportFile(ctx context.Context, importID int64) error
 }
 
 // TagCount is a tag and how many customers carry it.

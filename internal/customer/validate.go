@@ -118,7 +118,8 @@ func normalizeEmails(c *Customer, f *fault.Fields) {
 		case e.Address == "":
 			f.Add(field, "is required")
 			continue
-		case err != nil || a.Address != e.Address || !strings.Contains(e.Address, "@") || len(e.Address) > 254:
+		case err != nil || a.Address != e.Address || !strings.Contains(e.Address, "@") || len(e.Address) > 254 ||
+			!hasDottedDomain(e.Address):
 			f.Add(field, "is not a valid email address")
 			continue
 		case seen[e.Address]:
@@ -141,6 +142,22 @@ func normalizeEmails(c *Customer, f *fault.Fields) {
 		out[0].Primary = true
 	}
 	c.Emails = out
+}
+
+// hasDottedDomain reports whether an address's domain has at least two
+// non-empty labels, as every address that can receive mail from outside does.
+func hasDottedDomain(addr string) bool {
+	domain := addr[strings.LastIndexByte(addr, '@')+1:]
+	labels := strings.Split(domain, ".")
+	if len(labels) < 2 {
+		return false
+	}
+	for _, l := range labels {
+		if l == "" {
+			return false
+		}
+	}
+	return true
 }
 
 func normalizePhones(c *Customer, region string, f *fault.Fields) {

@@ -269,3 +269,53 @@ func TestBrowserResolveDuplicateByMerging(t *testing.T) {
 	}
 	shot(t, ctx, "merged")
 }
+
+func TestBrowserImportWithMapping(t *testing.T) {
+	h := apptest.New(t, store.SQLite, apptest.WithJobs)
+	file := filepath.Join(t.TempDir(), "kunden.csv")
+	csv := "Kundennummer,Vorname,Familienname,E-Mail,Land\n" +
+		"k-1,Jonas,Becker,jonas@example.de,Germany\n" +
+		"k-2,Lea,Wolf,not-an-address,Germany\n" +
+		"k-3,Mia,Krause,mia@example.de,Austria\n"
+	if err := os.WriteFile(file, []byte(csv), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ctx := browser(t)
+	base := h.Server.URL
+	do(t, ctx, "sign in",
+		chromedp.Navigate(base+"/login"),
+		chromedp.SendKeys(chromedp.CSS("#email"), "admin@example.com"),
+		chromedp.SendKeys(chromedp.CSS("#password"), "correct horse battery"),
+		chromedp.Click(chromedp.CSS("button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS("#global-search")))
+	do(t, ctx, "open the import from the customer list and upload",
+		chromedp.Navigate(base+"/customers"),
+		chromedp.Click(chromedp.CSS("a[href='/imports/new']")),
+		chromedp.WaitVisible(chromedp.CSS("#import-file")),
+		chromedp.SetUploadFiles(chromedp.CSS("#import-file"), []string{file}),
+		chromedp.Click(chromedp.CSS("form[action='/imports'] button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS("#mapping")))
+	if got := text(t, ctx, "#mapping"); !strings.Contains(got, "Jonas · Lea · Mia") {
+		t.Fatalf("the mapping shows no preview: %q", got)
+	}
+	shot(t, ctx, "mapping")
+	do(t, ctx, "map the German columns and start",
+		chromedp.SetValue(chromedp.CSS("#map-0"), "external_id"),
+		chromedp.SetValue(chromedp.CSS("#map-1"), "first_name"),
+		chromedp.SetValue(chromedp.CSS("#map-2"), "last_name"),
+		chromedp.SetValue(chromedp.CSS("#map-4"), "country"),
+		chromedp.Click(chromedp.CSS("#start-import")),
+		chromedp.WaitVisible(chromedp.CSS("#import-progress")),
+		chromedp.WaitVisible(chromedp.CSS("#import-report")))
+	shot(t, ctx, "report")
+	for sel, want := range map[string]string{"[data-field=status]": "done", "[data-field=imported]": "2",
+		"[data-field=rejected]": "1", "#import-report": "Line 3: emails[0].address: is not a valid email address"} {
+		if got := text(t, ctx, sel); !strings.Contains(got, want) {
+			t.Fatalf("%s shows %q, want %q", sel, got, want)
+		}
+	}
+	r := h.Do("GET", "/customers?q=krause", h.AdminToken, nil)
+	if items := r.JSON["items"].([]any); len(items) != 1 {
+		t.Fatalf("imported customers: %s", r.Raw)
+	}
+}

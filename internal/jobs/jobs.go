@@ -21,6 +21,7 @@ import (
 
 	"github.com/scrms/scrms/internal/auth"
 	"github.com/scrms/scrms/internal/customer"
+	"github.com/scrms/scrms/internal/fault"
 	"github.com/scrms/scrms/internal/store"
 )
 
@@ -85,6 +86,49 @@ func (w *duplicateScanWorker) Work(ctx context.Context, j *river.Job[DuplicateSc
 // Timeout lets a scan of a large base run longer than River's default minute.
 func (w *duplicateScanWorker) Timeout(*river.Job[DuplicateScanArgs]) time.Duration { return time.Hour }
 
+// ImportArgs asks for an uploaded import to be run (or resumed).
+type ImportArgs struct {
+	ImportID int64 `json:"import_id"`
+}
+
+// Kind names the job.
+func (ImportArgs) Kind() string { return "import" }
+
+type importWorker struct {
+	river.WorkerDefaults[ImportArgs]
+	customers *customer.Service
+	accounts  *auth.Service
+	log       *slog.Logger
+}
+
+// Work runs the import as the user who started it, with that user's rights
+// today. A retried job resumes at the import's checkpoint; a file SCRMS
+// cannot read is not retried.
+func (w *importWorker) Work(ctx context.Context, j *river.Job[ImportArgs]) error {
+	job, err := w.customers.RunQueuedImportAs(ctx, j.Args.ImportID, func(userID int64) (auth.Actor, error) {
+		u, err := w.accounts.FindUser(ctx, userID)
+		if err != nil {
+			return auth.Actor{}, err
+		}
+		if !u.Active {
+			return auth.Actor{}, fault.New(fault.Forbidden, "The user who started the import is no longer active.")
+		}
+		return u.Actor("import", "", ""), nil
+	})
+	if err != nil {
+		if c := fault.CodeOf(err); c == fault.Invalid || c == fault.Forbidden || c == fault.NotFound {
+			return river.JobCancel(err)
+		}
+		return err
+	}
+	w.log.Info("import done", "import", job.ID, "rows", job.RowsDone, "imported", job.Imported, "updated", job.Updated,
+		"skipped", job.Skipped, "rejected", job.Rejected)
+	return nil
+}
+
+// Timeout lets a large import run for hours.
+func (w *importWorker) Timeout(*river.Job[ImportArgs]) time.Duration { return 6 * time.Hour }
+
 type cleanupWorker struct {
 	river.WorkerDefaults[CleanupArgs]
 	store *store.Store
@@ -96,8 +140,8 @@ func (w *cleanupWorker) Work(ctx context.Context, _ *river.Job[CleanupArgs]) err
 
 // New migrates River's tables and builds the client. With enabled false the
 // runner starts no workers and no periodic jobs (a web-only instance).
-func New(ctx context.Context, st *store.Store, customers *customer.Service, databaseURL string, log *slog.Logger,
-	reg prometheus.Registerer, enabled bool) (*Runner, error) {
+func New(ctx context.Context, st *store.Store, customers *customer.Service, accounts *auth.Service, databaseURL string,
+	log *slog.Logger, reg prometheus.Registerer, enabled bool) (*Runner, error) {
 	r := &Runner{enabled: enabled, log: log,
 		done: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "scrms_jobs_total",
 			Help: "Background jobs finished, by kind and outcome."}, []string{"kind", "outcome"})}
@@ -105,6 +149,7 @@ func New(ctx context.Context, st *store.Store, customers *customer.Service, data
 	workers := river.NewWorkers()
 	river.AddWorker(workers, &cleanupWorker{store: st})
 	river.AddWorker(workers, &duplicateScanWorker{customers: customers, log: log.With("component", "jobs")})
+	river.AddWorker(workers, &importWorker{customers: customers, accounts: accounts, log: log.With("component", "jobs")})
 	cfg := &river.Config{
 		Logger:  log.With("component", "jobs"),
 		Workers: workers,
@@ -198,6 +243,15 @@ func (r *Runner) EnqueueDuplicateScan(ctx context.Context, scanID int64) error {
 	_, err := r.client.Insert(ctx, DuplicateScanArgs{ScanID: scanID}, &river.InsertOpts{MaxAttempts: 3})
 	if err != nil {
 		return fmt.Errorf("jobs: enqueue scan: %w", err)
+	}
+	return nil
+}
+
+// EnqueueImport runs a queued import in the background.
+func (r *Runner) EnqueueImport(ctx context.Context, importID int64) error {
+	_, err := r.client.Insert(ctx, ImportArgs{ImportID: importID}, &river.InsertOpts{MaxAttempts: 5})
+	if err != nil {
+		return fmt.Errorf("jobs: enqueue import: %w", err)
 	}
 	return nil
 }

@@ -77,9 +77,10 @@ AND (heartbeat_at IS NULL OR heartbeat_at < ?) ORDER BY id DESC LIMIT 1`, sha, m
 }
 
 func (t *tx) saveImport(ctx context.Context, j customer.ImportJob) error {
-	_, err := t.c.ExecContext(ctx, `UPDATE imports SET status = ?, match_on = ?, on_match = ?, mapping = ?, started_at = ?,
+	_, err := t.c.ExecContext(ctx, `UPDATE imports SET status = ?, match_on = ?, on_match = ?, mapping = ?, header = ?, file_size = ?, sha256 = ?, started_at = ?,
     finished_at = ?, heartbeat_at = ?, rows_done = ?, bytes_done = ?, imported = ?, updated = ?, skipped = ?,
-    rejected = ?, error = ? WHERE id = ?`, j.Status, j.Match, j.OnMatch, jsonList(j.Mapping), nullTime(j.StartedAt),
+    rejected = ?, error = ? WHERE id = ?`, j.Status, j.Match, j.OnMatch, jsonList(j.Mapping), jsonList(j.Header),
+		j.FileSize, j.SHA256, nullTime(j.StartedAt),
 		nullTime(j.FinishedAt), nullTime(j.HeartbeatAt), j.RowsDone, j.BytesDone, j.Imported, j.Updated, j.Skipped,
 		j.Rejected, j.Error, j.ID)
 	return err

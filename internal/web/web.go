@@ -41,6 +41,7 @@ type Deps struct {
 	Customers     *customer.Service
 	Notify        *notify.Service
 	Scans         ScanQueue
+	Imports       ImportQueue
 	Audit         AuditLog
 	Log           *slog.Logger
 	SecureCookies bool
@@ -102,6 +103,12 @@ func (s *site) routes() http.Handler {
 	mux.Handle("POST /customers/{id}/notes/{note}/pin", s.user(s.notePin))
 	mux.Handle("POST /customers/{id}/notes/{note}/delete", s.user(s.noteDelete))
 
+	mux.Handle("GET /imports/new", s.user(s.importNew))
+	mux.Handle("POST /imports", s.user(s.importUpload))
+	mux.Handle("GET /imports/{id}", s.user(s.importPage))
+	mux.Handle("POST /imports/{id}/start", s.user(s.importStart))
+	mux.Handle("GET /imports/{id}/events", s.user(s.importEvents))
+	mux.Handle("GET /imports/{id}/rejects.csv", s.user(s.importRejects))
 	mux.Handle("GET /duplicates", s.user(s.duplicatesPage))
 	mux.Handle("POST /duplicates/scan", s.user(s.duplicateScan))
 	mux.Handle("GET /duplicates/{id}", s.user(s.pairPage))

@@ -38,4 +38,23 @@
       if (s) { ev.preventDefault(); s.focus(); }
     }
   });
+  // An import's progress page follows the import live (server-sent events)
+  // and shows the report when it ends.
+  var prog = document.querySelector("[data-import-events]");
+  if (prog && window.EventSource) {
+    var running = ["queued", "running"];
+    if (running.indexOf(prog.querySelector("[data-field=status]").textContent) >= 0) {
+      var es = new EventSource(prog.getAttribute("data-import-events"));
+      es.onmessage = function (ev) {
+        var st = JSON.parse(ev.data);
+        ["status", "rows", "imported", "updated", "skipped", "rejected"].forEach(function (k) {
+          var el = prog.querySelector("[data-field=" + k + "]");
+          if (el) { el.textContent = String(st[k]); }
+        });
+        var bar = prog.querySelector("progress");
+        if (bar) { bar.value = st.progress; bar.textContent = Math.round(st.progress * 100) + "%"; }
+        if (running.indexOf(st.status) < 0) { es.close(); window.location.reload(); }
+      };
+    }
+  }
 })();
