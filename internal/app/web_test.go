@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"encoding/csv"
+	"encoding/json"
 	"io"
 	"net/http"
 	"net/http/cookiejar"
@@ -229,5 +230,33 @@ func TestWebPinAndUnpinANote(t *testing.T) {
 	}
 	if status, _ := postForm(t, c, h.Server.URL+"/customers/"+itoa(id)+"/notes/999/pin", nil); status != http.StatusNotFound {
 		t.Fatalf("pin of a missing note: %d", status)
+	}
+}
+
+func TestWebCustomerDataExport(t *testing.T) {
+	h := apptest.New(t, store.SQLite)
+	id := h.Do("POST", "/customers", h.AdminToken, map[string]any{"kind": "person", "first_name": "Zofia", "last_name": "Nowak",
+		"emails": []map[string]any{{"address": "zofia@example.pl"}}}).ID()
+	h.Do("POST", "/customers/"+itoa(id)+"/notes", h.AdminToken, map[string]any{"body": "Prefers Polish"})
+	c := signIn(t, h, "admin@example.com", "correct horse battery")
+	status, body, hdr := get(t, c, h.Server.URL+"/customers/"+itoa(id)+"/export.json")
+	if status != 200 || !strings.Contains(hdr.Get("Content-Disposition"), "customer-"+itoa(id)+".json") {
+		t.Fatalf("export %d %v", status, hdr)
+	}
+	var x struct {
+		Customer struct{ Emails []struct{ Address string } }
+		Notes    []struct{ Body string }
+	}
+	if err := json.Unmarshal([]byte(body), &x); err != nil || len(x.Customer.Emails) != 1 ||
+		x.Customer.Emails[0].Address != "zofia@example.pl" || len(x.Notes) != 1 {
+		t.Fatalf("export: %v %s", err, body)
+	}
+	if a := h.Do("GET", "/audit?action=export&customer_id="+itoa(id), h.AdminToken, nil); len(a.List) != 1 {
+		t.Fatalf("export not audited: %s", a.Raw)
+	}
+	h.User("rep@example.com", auth.RoleReadOnly, 0)
+	ro := signIn(t, h, "rep@example.com", "long enough password")
+	if status, _, _ := get(t, ro, h.Server.URL+"/customers/"+itoa(id)+"/export.json"); status != http.StatusForbidden {
+		t.Fatalf("read-only data export answered %d", status)
 	}
 }

@@ -2,6 +2,8 @@ package customer
 
 import (
 	"context"
+	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/scrms/scrms/internal/audit"
@@ -47,6 +49,16 @@ func (s *Service) AddNote(ctx context.Context, a auth.Actor, customerID int64, i
 		return Note{}, err
 	}
 	n.ID = id
+	if s.opt.Mention != nil {
+		c, _ := s.store.FindCustomer(ctx, customerID)
+		seer := func(u auth.User) bool {
+			return u.Active && u.Role.Has(auth.CustomerRead) && u.Actor("", "", "").Sees(c.OwnerID, c.TeamID)
+		}
+		if err := s.opt.Mention(ctx, a, in.Body, seer, a.Name+" mentioned you in a note on "+c.Name,
+			"/customers/"+strconv.FormatInt(customerID, 10)); err != nil {
+			return n, fmt.Errorf("customer: note mentions: %w", err)
+		}
+	}
 	return n, nil
 }
 

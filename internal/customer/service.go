@@ -121,6 +121,9 @@ type Options struct {
 	// Notify tells every user whose role grants the permission about
 	// something that needs them (the in-app notification centre).
 	Notify func(ctx context.Context, p auth.Permission, kind, title, body, link string) error
+	// Mention tells the users a note mentions (@name or @email) who may
+	// see the customer (canSee) that they were mentioned.
+	Mention func(ctx context.Context, from auth.Actor, text string, canSee func(auth.User) bool, title, link string) error
 }
 
 // Service applies the business rules and access rules for customers.

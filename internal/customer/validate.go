@@ -226,6 +226,11 @@ func normalizeAddresses(c *Customer, f *fault.Fields) {
 			}
 			a.Country = code
 		}
+		if pc, ok := normalizePostcode(a.Country, a.PostalCode); ok {
+			a.PostalCode = pc
+		} else {
+			f.Add(fmt.Sprintf("addresses[%d].postal_code", i), "is not a postal code of %s", a.Country)
+		}
 		if a.Line1 == "" && a.City == "" && a.PostalCode == "" && a.Region == "" && a.Country == "" {
 			f.Add(fmt.Sprintf("addresses[%d].line1", i), "an address needs at least a street, city, postal code, region or country")
 		}

@@ -6,6 +6,8 @@ package notify
 import (
 	"context"
 	"fmt"
+	"regexp"
+	"strings"
 	"time"
 
 	"github.com/scrms/scrms/internal/auth"
@@ -102,4 +104,53 @@ func (s *Service) MarkRead(ctx context.Context, a auth.Actor, id int64) error {
 		return fault.New(fault.NotFound, "Notification %d was not found.", id)
 	}
 	return nil
+}
+
+// mentionPattern finds @mentions: an email address or the part of one
+// before the @ ("@ada.lovelace" or "@ada.lovelace@example.com").
+var mentionPattern = regexp.MustCompile(`(?:^|[^\w.@])@([\w.+-]+(?:@[\w-]+(?:\.[\w-]+)+)?)`)
+
+// Mentioned returns the users a text mentions, each once.
+func Mentioned(text string, users []auth.User) []auth.User {
+	var out []auth.User
+	seen := map[int64]bool{}
+	for _, m := range mentionPattern.FindAllStringSubmatch(text, -1) {
+		handle := strings.ToLower(strings.TrimRight(m[1], "."))
+		for _, u := range users {
+			email := strings.ToLower(u.Email)
+			local, _, _ := strings.Cut(email, "@")
+			if (handle == email || handle == local) && !seen[u.ID] {
+				seen[u.ID] = true
+				out = append(out, u)
+			}
+		}
+	}
+	return out
+}
+
+// Mentions notifies the users a text mentions who may see what it is about,
+// except its author.
+func (s *Service) Mentions(ctx context.Context, from auth.Actor, text string, canSee func(auth.User) bool, title, link string) error {
+	if !strings.Contains(text, "@") {
+		return nil
+	}
+	users, err := s.store.ListUsers(ctx)
+	if err != nil {
+		return fmt.Errorf("notify: list users: %w", err)
+	}
+	at := s.now().UTC().Truncate(time.Microsecond)
+	var ns []Notification
+	body := text
+	if r := []rune(body); len(r) > 280 {
+		body = string(r[:280]) + "…"
+	}
+	for _, u := range Mentioned(text, users) {
+		if u.ID != from.UserID && canSee(u) {
+			ns = append(ns, Notification{UserID: u.ID, Kind: "mention", Title: title, Body: body, Link: link, CreatedAt: at})
+		}
+	}
+	if len(ns) == 0 {
+		return nil
+	}
+	return s.store.InsertNotifications(ctx, ns)
 }

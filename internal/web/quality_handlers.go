@@ -2,10 +2,12 @@ package web
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/scrms/scrms/internal/auth"
 	"github.com/scrms/scrms/internal/customer"
@@ -272,4 +274,26 @@ func fieldText(err error) string {
 		parts = append(parts, f+": "+m)
 	}
 	return strings.Join(parts, "; ")
+}
+
+// customerDataExport downloads everything about one customer as JSON, for a
+// data subject's access request; the export is audited by the service.
+func (s *site) customerDataExport(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	x, cut, err := s.Customers.ExportCustomerData(r.Context(), a, id)
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Content-Disposition", fmt.Sprintf(`attachment; filename="customer-%d.json"`, id))
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(struct {
+		ExportedAt time.Time
+		Truncated  bool `json:",omitempty"`
+		customer.DataExport
+	}{time.Now().UTC(), cut, x})
 }

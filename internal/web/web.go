@@ -116,6 +116,7 @@ func (s *site) routes() http.Handler {
 	mux.Handle("POST /duplicates/{id}/dismiss", s.user(s.pairDismiss))
 	mux.Handle("POST /merges/{id}/undo", s.user(s.mergeUndo))
 	mux.Handle("POST /customers/{id}/erase", s.user(s.customerErase))
+	mux.Handle("GET /customers/{id}/export.json", s.user(s.customerDataExport))
 	mux.Handle("GET /notifications", s.user(s.notificationsPage))
 	mux.Handle("POST /notifications/read", s.user(s.notificationsRead))
 
