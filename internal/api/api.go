@@ -87,6 +87,7 @@ func New(d Deps) http.Handler {
 	s.registerDuplicates(api)
 	s.registerNotifications(api)
 	s.registerImports(api)
+	s.registerLists(api)
 	return s.authenticate(s.idempotent(mux))
 }
 

@@ -98,14 +98,17 @@ func customerJSON(c customer.Customer) CustomerJSON {
 // ProfileJSON is the customer's profile: demographics, language and time
 // zone, contact preferences, where they came from, company details.
 type ProfileJSON struct {
-	BirthDate        string `json:"birth_date,omitempty" doc:"YYYY-MM-DD; people only."`
-	Language         string `json:"language,omitempty" maxLength:"35" doc:"ISO 639-1 code, e.g. en."`
-	TimeZone         string `json:"time_zone,omitempty" maxLength:"64" doc:"IANA time zone, e.g. Europe/London."`
-	PreferredChannel string `json:"preferred_channel,omitempty" enum:"email,phone,sms,post,"`
-	QuietHours       string `json:"quiet_hours,omitempty" maxLength:"20" doc:"HH:MM-HH:MM in the customer's time zone."`
-	ReferralSource   string `json:"referral_source,omitempty" maxLength:"100" doc:"How the customer found the business."`
-	Website          string `json:"website,omitempty" maxLength:"300"`
-	Industry         string `json:"industry,omitempty" maxLength:"100"`
+	BirthDate        string   `json:"birth_date,omitempty" doc:"YYYY-MM-DD; people only."`
+	Language         string   `json:"language,omitempty" maxLength:"35" doc:"ISO 639-1 code, e.g. en."`
+	TimeZone         string   `json:"time_zone,omitempty" maxLength:"64" doc:"IANA time zone, e.g. Europe/London."`
+	PreferredChannel string   `json:"preferred_channel,omitempty" enum:"email,phone,sms,post,"`
+	QuietHours       string   `json:"quiet_hours,omitempty" maxLength:"20" doc:"HH:MM-HH:MM in the customer's time zone."`
+	ReferralSource   string   `json:"referral_source,omitempty" maxLength:"100" doc:"How the customer found the business."`
+	Website          string   `json:"website,omitempty" maxLength:"300"`
+	Industry         string   `json:"industry,omitempty" maxLength:"100"`
+	Categories       []string `json:"categories,omitempty" maxItems:"50" doc:"Product categories the customer likes."`
+	Brands           []string `json:"brands,omitempty" maxItems:"50" doc:"Brands the customer likes."`
+	ContactTimes     string   `json:"contact_times,omitempty" maxLength:"100" doc:"When the customer likes to be contacted, e.g. weekday evenings."`
 }
 
 // CustomerCreateJSON is the body of POST /customers.
@@ -195,6 +198,7 @@ type CustomerListJSON struct {
 type listCustomersInput struct {
 	Q           string    `query:"q" maxLength:"200" doc:"Prefix search on names, emails and phone numbers."`
 	Tag         string    `query:"tag" maxLength:"50"`
+	ListID      int64     `query:"list_id" doc:"Only customers on this static list."`
 	OwnerID     int64     `query:"owner_id"`
 	Stage       string    `query:"stage" doc:"Lifecycle stage."`
 	Status      string    `query:"status"`
@@ -378,7 +382,7 @@ func (s *server) registerCustomers(api huma.API) {
 		Summary: "List and search customers", Tags: tags},
 		func(ctx context.Context, in *listCustomersInput) (*listCustomersOutput, error) {
 			a := actorFrom(ctx)
-			p, err := s.Customers.FindCustomers(ctx, a, customer.Filter{Query: in.Q, Tag: in.Tag, OwnerID: in.OwnerID,
+			p, err := s.Customers.FindCustomers(ctx, a, customer.Filter{Query: in.Q, Tag: in.Tag, ListID: in.ListID, OwnerID: in.OwnerID,
 				Stage: in.Stage, Status: in.Status, Kind: customer.Kind(in.Kind), CreatedFrom: in.CreatedFrom,
 				CreatedTo: in.CreatedTo, Deleted: in.Deleted, Sort: in.Sort, Cursor: in.Cursor, Limit: in.Limit})
 			if err != nil {

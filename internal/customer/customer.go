@@ -63,6 +63,11 @@ type Profile struct {
 	ReferralSource   string // how they found the business: web search, event, partner, a customer…
 	Website          string // organisations
 	Industry         string // organisations
+	// Preferences: product categories and brands the customer likes, and
+	// when they like to be contacted ("weekday evenings").
+	Categories   []string
+	Brands       []string
+	ContactTimes string
 }
 
 // Deleted reports whether the customer is in the bin (soft-deleted).

@@ -22,6 +22,7 @@ var Sorts = []string{"-created", "created", "name", "-name", "-updated", "update
 type Filter struct {
 	Query       string // what was typed in the search box
 	Tag         string
+	ListID      int64 // only customers on this static list
 	OwnerID     int64
 	Stage       string
 	Status      string
@@ -50,6 +51,7 @@ type ListQuery struct {
 	Terms       []string
 	NamesOnly   bool // search names only: the reader may not see contact points
 	Tag         string
+	ListID      int64
 	OwnerID     int64
 	Stage       string
 	Status      string
@@ -82,7 +84,7 @@ const MaxPageSize = 200
 
 func (s *Service) listQuery(a auth.Actor, f Filter) (ListQuery, error) {
 	var fs fault.Fields
-	q := ListQuery{Tag: NormalizeTag(f.Tag), OwnerID: f.OwnerID, Stage: f.Stage, Status: f.Status, Kind: f.Kind,
+	q := ListQuery{Tag: NormalizeTag(f.Tag), ListID: f.ListID, OwnerID: f.OwnerID, Stage: f.Stage, Status: f.Status, Kind: f.Kind,
 		CreatedFrom: f.CreatedFrom, CreatedTo: f.CreatedTo, Deleted: f.Deleted, Sort: f.Sort, Limit: f.Limit,
 		Visibility: visibilityOf(a), NamesOnly: !a.Can(auth.CustomerPII)}
 	q.Terms = SearchTerms(f.Query)

@@ -68,7 +68,18 @@ type MovedMembership struct {
 // MergeFields are the fields whose surviving value can be chosen. Contact
 // points, addresses and tags are always combined.
 var MergeFields = []string{"name", "lifecycle_stage", "status", "owner", "external_id", "birth_date", "language",
-	"time_zone", "preferred_channel", "quiet_hours", "referral_source", "website", "industry"}
+	"time_zone", "preferred_channel", "quiet_hours", "referral_source", "website", "industry", "contact_times"}
+
+func union(a, b []string) []string {
+	out := slices.Clone(a)
+	for _, v := range b {
+		if !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
 
 // MergeInput says which record survives and, per field, which record's
 // value to keep (the customer id); a field not named keeps the survivor's
@@ -121,7 +132,9 @@ func mergeValues(s, m Customer, keep map[string]int64) (Customer, error) {
 		PreferredChannel: pick("preferred_channel", p.PreferredChannel, q.PreferredChannel),
 		QuietHours:       pick("quiet_hours", p.QuietHours, q.QuietHours),
 		ReferralSource:   pick("referral_source", p.ReferralSource, q.ReferralSource),
-		Website:          pick("website", p.Website, q.Website), Industry: pick("industry", p.Industry, q.Industry)}
+		Website:          pick("website", p.Website, q.Website), Industry: pick("industry", p.Industry, q.Industry),
+		ContactTimes: pick("contact_times", p.ContactTimes, q.ContactTimes),
+		Categories:   union(p.Categories, q.Categories), Brands: union(p.Brands, q.Brands)}
 	if out.Kind == Organization {
 		out.Profile.BirthDate = ""
 	}

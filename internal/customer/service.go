@@ -129,6 +129,7 @@ type Options struct {
 // Service applies the business rules and access rules for customers.
 type Service struct {
 	store Store
+	lists ListStore
 	opt   Options
 }
 
@@ -140,7 +141,8 @@ func NewService(store Store, opt Options) *Service {
 	if opt.DefaultRegion == "" {
 		opt.DefaultRegion = "US"
 	}
-	return &Service{store: store, opt: opt}
+	lists, _ := store.(ListStore)
+	return &Service{store: store, lists: lists, opt: opt}
 }
 
 // now is truncated to microseconds, the precision both engines store.
@@ -395,6 +397,9 @@ func changes(old, c Customer) []audit.Change {
 	ch = audit.Diff(ch, "referral_source", o.ReferralSource, n.ReferralSource)
 	ch = audit.Diff(ch, "website", o.Website, n.Website)
 	ch = audit.Diff(ch, "industry", o.Industry, n.Industry)
+	ch = audit.Diff(ch, "categories", strings.Join(o.Categories, ", "), strings.Join(n.Categories, ", "))
+	ch = audit.Diff(ch, "brands", strings.Join(o.Brands, ", "), strings.Join(n.Brands, ", "))
+	ch = audit.Diff(ch, "contact_times", o.ContactTimes, n.ContactTimes)
 	return ch
 }
 

@@ -317,6 +317,12 @@ func normalizeProfile(c *Customer, f *fault.Fields) {
 	if p.PreferredChannel != "" && !slices.Contains(PreferredChannels, p.PreferredChannel) {
 		f.Add("profile.preferred_channel", "must be one of %s", strings.Join(PreferredChannels, ", "))
 	}
+	p.ContactTimes = strings.TrimSpace(p.ContactTimes)
+	if len(p.ContactTimes) > 100 || hasControl(p.ContactTimes) {
+		f.Add("profile.contact_times", "must be at most 100 printable characters")
+	}
+	p.Categories = normalizePrefs(p.Categories, "profile.categories", f)
+	p.Brands = normalizePrefs(p.Brands, "profile.brands", f)
 	if p.QuietHours != "" {
 		from, to, ok := strings.Cut(p.QuietHours, "-")
 		_, e1 := time.Parse("15:04", strings.TrimSpace(from))
@@ -351,4 +357,28 @@ func isLowerASCII(s string) bool {
 		}
 	}
 	return true
+}
+
+// normalizePrefs cleans a list of preferences like tags: trimmed, lower
+// case, each once, sorted.
+func normalizePrefs(vs []string, field string, f *fault.Fields) []string {
+	if len(vs) > maxTags {
+		f.Add(field, "at most %d entries", maxTags)
+		return nil
+	}
+	var out []string
+	for i, v := range vs {
+		n := NormalizeTag(v)
+		if n == "" {
+			if strings.TrimSpace(v) != "" {
+				f.Add(fmt.Sprintf("%s[%d]", field, i), "must be 1 to %d printable characters", maxTagLen)
+			}
+			continue
+		}
+		if !slices.Contains(out, n) {
+			out = append(out, n)
+		}
+	}
+	slices.Sort(out)
+	return out
 }

@@ -104,6 +104,9 @@ func (s *Store) filterWhere(q customer.ListQuery) *where {
 	if q.Tag != "" {
 		w.add("EXISTS (SELECT 1 FROM customer_tags t WHERE t.customer_id = c.id AND t.tag = ?)", q.Tag)
 	}
+	if q.ListID != 0 {
+		w.add("EXISTS (SELECT 1 FROM customer_list_members m WHERE m.customer_id = c.id AND m.list_id = ?)", q.ListID)
+	}
 	if q.OwnerID != 0 {
 		w.add("c.owner_id = ?", q.OwnerID)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"database/sql"
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/scrms/scrms/internal/audit"
@@ -24,7 +25,8 @@ func (s *Store) CreateCustomer(ctx context.Context, c customer.Customer, st cust
 			CreatedBy: nullID(c.CreatedBy), CreatedAt: c.CreatedAt, BirthDate: c.Profile.BirthDate,
 			Language: c.Profile.Language, TimeZone: c.Profile.TimeZone, PreferredChannel: c.Profile.PreferredChannel,
 			QuietHours: c.Profile.QuietHours, ReferralSource: c.Profile.ReferralSource, Website: c.Profile.Website,
-			Industry: c.Profile.Industry})
+			Industry: c.Profile.Industry, PreferredCategories: joinList(c.Profile.Categories),
+			PreferredBrands: joinList(c.Profile.Brands), ContactTimes: c.Profile.ContactTimes})
 		if err != nil {
 			return mapErr(err)
 		}
@@ -94,7 +96,8 @@ func findCustomer(ctx context.Context, q *sqlcdb.Queries, id int64) (customer.Cu
 		CreatedAt: r.CreatedAt.UTC(), UpdatedAt: r.UpdatedAt.UTC(),
 		Profile: customer.Profile{BirthDate: r.BirthDate, Language: r.Language, TimeZone: r.TimeZone,
 			PreferredChannel: r.PreferredChannel, QuietHours: r.QuietHours, ReferralSource: r.ReferralSource,
-			Website: r.Website, Industry: r.Industry}, MergedInto: r.MergedInto.Int64,
+			Website: r.Website, Industry: r.Industry, Categories: splitList(r.PreferredCategories),
+			Brands: splitList(r.PreferredBrands), ContactTimes: r.ContactTimes}, MergedInto: r.MergedInto.Int64,
 		ErasedAt: timeOf(r.ErasedAt)}
 	if r.DeletedAt.Valid {
 		c.DeletedAt = r.DeletedAt.Time.UTC()
@@ -153,7 +156,9 @@ func (s *Store) UpdateCustomer(ctx context.Context, id int64,
 			BirthDate: c.Profile.BirthDate, Language: c.Profile.Language, TimeZone: c.Profile.TimeZone,
 			PreferredChannel: c.Profile.PreferredChannel, QuietHours: c.Profile.QuietHours,
 			ReferralSource: c.Profile.ReferralSource, Website: c.Profile.Website, Industry: c.Profile.Industry,
-			UpdatedAt: c.UpdatedAt, ID: id}); err != nil {
+			PreferredCategories: joinList(c.Profile.Categories), PreferredBrands: joinList(c.Profile.Brands),
+			ContactTimes: c.Profile.ContactTimes,
+			UpdatedAt:    c.UpdatedAt, ID: id}); err != nil {
 			return mapErr(err)
 		}
 		if err := t.writeParts(ctx, id, c, true); err != nil {
@@ -266,4 +271,14 @@ func (s *Store) FindCustomerIDByContact(ctx context.Context, kind, value string)
 // ListCustomerIDsByContact returns up to 20 live customers with this email or phone.
 func (s *Store) ListCustomerIDsByContact(ctx context.Context, kind, value string) ([]int64, error) {
 	return s.reader().ListLiveCustomerIDsByContact(ctx, sqlcdb.ListLiveCustomerIDsByContactParams{Kind: kind, Value: value})
+}
+
+// joinList stores a list of preferences as one text; splitList reads it.
+func joinList(vs []string) string { return strings.Join(vs, "\x1f") }
+
+func splitList(s string) []string {
+	if s == "" {
+		return nil
+	}
+	return strings.Split(s, "\x1f")
 }

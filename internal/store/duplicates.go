@@ -343,7 +343,9 @@ func (t *tx) writeCustomer(ctx context.Context, id int64, c customer.Customer, s
 		BirthDate: c.Profile.BirthDate, Language: c.Profile.Language, TimeZone: c.Profile.TimeZone,
 		PreferredChannel: c.Profile.PreferredChannel, QuietHours: c.Profile.QuietHours,
 		ReferralSource: c.Profile.ReferralSource, Website: c.Profile.Website, Industry: c.Profile.Industry,
-		UpdatedAt: c.UpdatedAt, ID: id}); err != nil {
+		PreferredCategories: joinList(c.Profile.Categories), PreferredBrands: joinList(c.Profile.Brands),
+		ContactTimes: c.Profile.ContactTimes,
+		UpdatedAt:    c.UpdatedAt, ID: id}); err != nil {
 		return mapErr(err)
 	}
 	return t.writeParts(ctx, id, c, true)

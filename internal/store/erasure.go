@@ -56,6 +56,7 @@ func (t *tx) eraseOne(ctx context.Context, id int64, er customer.Erasure) error 
 		{`UPDATE customers SET first_name = '', last_name = '', org_name = '', display_name = ?, sort_name = ?,
     external_id = NULL, search_names = '', search_contacts = '', birth_date = '', language = '', time_zone = '',
     preferred_channel = '', quiet_hours = '', referral_source = '', website = '', industry = '',
+    preferred_categories = '', preferred_brands = '', contact_times = '',
     erased_at = ?, updated_at = ? WHERE id = ?`,
 			[]any{customer.ErasedName, customer.SortName(customer.ErasedName), er.ErasedAt, er.ErasedAt, id}},
 		{`DELETE FROM contact_points WHERE customer_id = ?`, []any{id}},

@@ -105,7 +105,8 @@ func (s *Store) CommitImportBatch(ctx context.Context, j customer.ImportJob, cre
 				CreatedBy: nullID(c.CreatedBy), CreatedAt: c.CreatedAt, BirthDate: c.Profile.BirthDate,
 				Language: c.Profile.Language, TimeZone: c.Profile.TimeZone, PreferredChannel: c.Profile.PreferredChannel,
 				QuietHours: c.Profile.QuietHours, ReferralSource: c.Profile.ReferralSource, Website: c.Profile.Website,
-				Industry: c.Profile.Industry})
+				Industry: c.Profile.Industry, PreferredCategories: joinList(c.Profile.Categories),
+				PreferredBrands: joinList(c.Profile.Brands), ContactTimes: c.Profile.ContactTimes})
 			if err != nil {
 				return mapErr(err)
 			}

@@ -57,7 +57,7 @@ func (s *site) dashboard(w http.ResponseWriter, r *http.Request, a auth.Actor) e
 // listFilter reads the list's filter from the query string.
 func listFilter(r *http.Request, a auth.Actor) (customer.Filter, bool) {
 	q := r.URL.Query()
-	f := customer.Filter{Query: q.Get("q"), Tag: q.Get("tag"), Stage: q.Get("stage"), Kind: customer.Kind(q.Get("kind")),
+	f := customer.Filter{Query: q.Get("q"), Tag: q.Get("tag"), ListID: formID(q.Get("list")), Stage: q.Get("stage"), Kind: customer.Kind(q.Get("kind")),
 		Sort: q.Get("sort"), Cursor: q.Get("cursor"), Deleted: q.Get("deleted") == "1", Limit: 50}
 	mine := q.Get("owner") == "me"
 	if mine {
@@ -92,6 +92,7 @@ func filterQuery(f customer.Filter, mine bool) url.Values {
 	}
 	set("q", f.Query)
 	set("tag", f.Tag)
+	set("list", idOrEmpty(f.ListID))
 	set("stage", f.Stage)
 	set("kind", string(f.Kind))
 	set("sort", f.Sort)
@@ -120,6 +121,10 @@ func (s *site) customerList(w http.ResponseWriter, r *http.Request, a auth.Actor
 		CanCreate: a.Can(auth.CustomerCreate)}
 	p.Query = f.Query
 	p.ExportURL = "/customers/export.csv?" + filterQuery(f, mine).Encode()
+	var err error
+	if p.Lists, err = s.Customers.StaticLists(ctx, a); err != nil {
+		return err
+	}
 	page, err := s.Customers.FindCustomers(ctx, a, f)
 	if err != nil {
 		errs, msg := fieldErrors(err)
@@ -217,7 +222,9 @@ func parseCustomerForm(r *http.Request, b Base, a auth.Actor) parsedForm {
 		ExternalID: pf.Get("external_id"), CanPII: a.Can(auth.CustomerPII),
 		Profile: customer.Profile{BirthDate: pf.Get("birth_date"), Language: pf.Get("language"),
 			TimeZone: pf.Get("time_zone"), PreferredChannel: pf.Get("preferred_channel"), QuietHours: pf.Get("quiet_hours"),
-			ReferralSource: pf.Get("referral_source"), Website: pf.Get("website"), Industry: pf.Get("industry")}}
+			ReferralSource: pf.Get("referral_source"), Website: pf.Get("website"), Industry: pf.Get("industry"),
+			Categories: splitComma(pf.Get("categories")), Brands: splitComma(pf.Get("brands")),
+			ContactTimes: pf.Get("contact_times")}}
 	out := parsedForm{}
 	at := func(list []string, i int) string {
 		if i < len(list) {
@@ -423,6 +430,12 @@ func (s *site) customerProfile(w http.ResponseWriter, r *http.Request, a auth.Ac
 	if p.Merges, err = s.Customers.MergesOf(ctx, a, id); err != nil {
 		return err
 	}
+	if p.OnLists, err = s.Customers.StaticListsOf(ctx, a, id); err != nil {
+		return err
+	}
+	if p.AllLists, err = s.Customers.StaticLists(ctx, a); err != nil {
+		return err
+	}
 	p.Now = time.Now()
 	var kinds []string
 	if p.Kind != "" {
@@ -509,4 +522,15 @@ func (s *site) noteDelete(w http.ResponseWriter, r *http.Request, a auth.Actor) 
 		return err
 	}
 	return s.redirect(w, r, "/customers/"+itoa(id), "Note deleted.")
+}
+
+// splitComma reads a comma-separated list typed in a form.
+func splitComma(v string) []string {
+	var out []string
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }

@@ -115,3 +115,33 @@ func (s *site) afterProfileForm(w http.ResponseWriter, r *http.Request, id int64
 	}
 	return s.redirect(w, r, back, msg)
 }
+
+func (s *site) listAdd(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	listID := formID(r.PostFormValue("list_id"))
+	if listID == 0 {
+		l, err := s.Customers.CreateStaticList(r.Context(), a, r.PostFormValue("new_list"), "")
+		if err != nil {
+			return s.afterProfileForm(w, r, id, err, "The list was not created.", "")
+		}
+		listID = l.ID
+	}
+	_, err = s.Customers.AddToStaticList(r.Context(), a, listID, []int64{id})
+	return s.afterProfileForm(w, r, id, err, "The customer was not added to the list.", "Added to the list.")
+}
+
+func (s *site) listRemove(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	listID, err := pathID(r, "list")
+	if err != nil {
+		return err
+	}
+	err = s.Customers.RemoveFromStaticList(r.Context(), a, listID, id)
+	return s.afterProfileForm(w, r, id, err, "The customer was not taken off the list.", "Taken off the list.")
+}

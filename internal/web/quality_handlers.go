@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -68,6 +69,9 @@ func compareRows(a, b customer.Customer) []compareRow {
 		{"referral_source", "Referral source", a.Profile.ReferralSource, b.Profile.ReferralSource, false},
 		{"website", "Website", a.Profile.Website, b.Profile.Website, false},
 		{"industry", "Industry", a.Profile.Industry, b.Profile.Industry, false},
+		{"contact_times", "Best times to contact", a.Profile.ContactTimes, b.Profile.ContactTimes, false},
+		{"", "Categories and brands (combined)", strings.Join(append(slices.Clone(a.Profile.Categories), a.Profile.Brands...), ", "),
+			strings.Join(append(slices.Clone(b.Profile.Categories), b.Profile.Brands...), ", "), false},
 	}
 	out := rows[:0]
 	for _, r := range rows {

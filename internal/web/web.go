@@ -117,6 +117,8 @@ func (s *site) routes() http.Handler {
 	mux.Handle("POST /merges/{id}/undo", s.user(s.mergeUndo))
 	mux.Handle("POST /customers/{id}/erase", s.user(s.customerErase))
 	mux.Handle("GET /customers/{id}/export.json", s.user(s.customerDataExport))
+	mux.Handle("POST /customers/{id}/lists", s.user(s.listAdd))
+	mux.Handle("POST /customers/{id}/lists/{list}/remove", s.user(s.listRemove))
 	mux.Handle("GET /notifications", s.user(s.notificationsPage))
 	mux.Handle("POST /notifications/read", s.user(s.notificationsRead))
 

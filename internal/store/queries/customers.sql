@@ -1,18 +1,21 @@
 -- name: InsertCustomer :one
 INSERT INTO customers (kind, first_name, last_name, org_name, display_name, sort_name, lifecycle_stage,
     status, owner_id, team_id, external_id, search_names, search_contacts, created_by, created_at, updated_at,
-    birth_date, language, time_zone, preferred_channel, quiet_hours, referral_source, website, industry)
+    birth_date, language, time_zone, preferred_channel, quiet_hours, referral_source, website, industry,
+    preferred_categories, preferred_brands, contact_times)
 VALUES (sqlc.arg(kind), sqlc.arg(first_name), sqlc.arg(last_name), sqlc.arg(org_name), sqlc.arg(display_name),
     sqlc.arg(sort_name), sqlc.arg(lifecycle_stage), sqlc.arg(status), sqlc.narg(owner_id), sqlc.narg(team_id),
     sqlc.narg(external_id), sqlc.arg(search_names), sqlc.arg(search_contacts), sqlc.narg(created_by), sqlc.arg(created_at), sqlc.arg(created_at),
     sqlc.arg(birth_date), sqlc.arg(language), sqlc.arg(time_zone), sqlc.arg(preferred_channel), sqlc.arg(quiet_hours),
-    sqlc.arg(referral_source), sqlc.arg(website), sqlc.arg(industry))
+    sqlc.arg(referral_source), sqlc.arg(website), sqlc.arg(industry), sqlc.arg(preferred_categories),
+    sqlc.arg(preferred_brands), sqlc.arg(contact_times))
 RETURNING id;
 
 -- name: FindCustomer :one
 SELECT id, kind, first_name, last_name, org_name, display_name, sort_name, lifecycle_stage, status,
     owner_id, team_id, external_id, search_names, search_contacts, created_by, created_at, updated_at, deleted_at,
-    birth_date, language, time_zone, preferred_channel, quiet_hours, referral_source, website, industry, merged_into, erased_at
+    birth_date, language, time_zone, preferred_channel, quiet_hours, referral_source, website, industry, merged_into, erased_at,
+    preferred_categories, preferred_brands, contact_times
 FROM customers WHERE id = sqlc.arg(id);
 
 -- name: FindCustomerIDByExternalID :one
@@ -27,7 +30,8 @@ UPDATE customers SET kind = sqlc.arg(kind), first_name = sqlc.arg(first_name), l
     birth_date = sqlc.arg(birth_date), language = sqlc.arg(language), time_zone = sqlc.arg(time_zone),
     preferred_channel = sqlc.arg(preferred_channel), quiet_hours = sqlc.arg(quiet_hours),
     referral_source = sqlc.arg(referral_source), website = sqlc.arg(website), industry = sqlc.arg(industry),
-    updated_at = sqlc.arg(updated_at)
+    preferred_categories = sqlc.arg(preferred_categories), preferred_brands = sqlc.arg(preferred_brands),
+    contact_times = sqlc.arg(contact_times), updated_at = sqlc.arg(updated_at)
 WHERE id = sqlc.arg(id);
 
 -- name: SetCustomerDeleted :exec

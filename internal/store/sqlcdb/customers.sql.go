@@ -85,7 +85,8 @@ func (q *Queries) DeleteRelationship(ctx context.Context, id int64) error {
 const findCustomer = `-- name: FindCustomer :one
 SELECT id, kind, first_name, last_name, org_name, display_name, sort_name, lifecycle_stage, status,
     owner_id, team_id, external_id, search_names, search_contacts, created_by, created_at, updated_at, deleted_at,
-    birth_date, language, time_zone, preferred_channel, quiet_hours, referral_source, website, industry, merged_into, erased_at
+    birth_date, language, time_zone, preferred_channel, quiet_hours, referral_source, website, industry, merged_into, erased_at,
+    preferred_categories, preferred_brands, contact_times
 FROM customers WHERE id = ?1
 `
 
@@ -121,6 +122,9 @@ func (q *Queries) FindCustomer(ctx context.Context, id int64) (Customer, error) 
 		&i.Industry,
 		&i.MergedInto,
 		&i.ErasedAt,
+		&i.PreferredCategories,
+		&i.PreferredBrands,
+		&i.ContactTimes,
 	)
 	return i, err
 }
@@ -317,39 +321,44 @@ func (q *Queries) InsertContactPoint(ctx context.Context, arg InsertContactPoint
 const insertCustomer = `-- name: InsertCustomer :one
 INSERT INTO customers (kind, first_name, last_name, org_name, display_name, sort_name, lifecycle_stage,
     status, owner_id, team_id, external_id, search_names, search_contacts, created_by, created_at, updated_at,
-    birth_date, language, time_zone, preferred_channel, quiet_hours, referral_source, website, industry)
+    birth_date, language, time_zone, preferred_channel, quiet_hours, referral_source, website, industry,
+    preferred_categories, preferred_brands, contact_times)
 VALUES (?1, ?2, ?3, ?4, ?5,
     ?6, ?7, ?8, ?9, ?10,
     ?11, ?12, ?13, ?14, ?15, ?15,
     ?16, ?17, ?18, ?19, ?20,
-    ?21, ?22, ?23)
+    ?21, ?22, ?23, ?24,
+    ?25, ?26)
 RETURNING id
 `
 
 type InsertCustomerParams struct {
-	Kind             string
-	FirstName        string
-	LastName         string
-	OrgName          string
-	DisplayName      string
-	SortName         string
-	LifecycleStage   string
-	Status           string
-	OwnerID          sql.NullInt64
-	TeamID           sql.NullInt64
-	ExternalID       sql.NullString
-	SearchNames      string
-	SearchContacts   string
-	CreatedBy        sql.NullInt64
-	CreatedAt        time.Time
-	BirthDate        string
-	Language         string
-	TimeZone         string
-	PreferredChannel string
-	QuietHours       string
-	ReferralSource   string
-	Website          string
-	Industry         string
+	Kind                string
+	FirstName           string
+	LastName            string
+	OrgName             string
+	DisplayName         string
+	SortName            string
+	LifecycleStage      string
+	Status              string
+	OwnerID             sql.NullInt64
+	TeamID              sql.NullInt64
+	ExternalID          sql.NullString
+	SearchNames         string
+	SearchContacts      string
+	CreatedBy           sql.NullInt64
+	CreatedAt           time.Time
+	BirthDate           string
+	Language            string
+	TimeZone            string
+	PreferredChannel    string
+	QuietHours          string
+	ReferralSource      string
+	Website             string
+	Industry            string
+	PreferredCategories string
+	PreferredBrands     string
+	ContactTimes        string
 }
 
 func (q *Queries) InsertCustomer(ctx context.Context, arg InsertCustomerParams) (int64, error) {
@@ -377,6 +386,9 @@ func (q *Queries) InsertCustomer(ctx context.Context, arg InsertCustomerParams) 
 		arg.ReferralSource,
 		arg.Website,
 		arg.Industry,
+		arg.PreferredCategories,
+		arg.PreferredBrands,
+		arg.ContactTimes,
 	)
 	var id int64
 	err := row.Scan(&id)
@@ -897,34 +909,38 @@ UPDATE customers SET kind = ?1, first_name = ?2, last_name = ?3,
     birth_date = ?14, language = ?15, time_zone = ?16,
     preferred_channel = ?17, quiet_hours = ?18,
     referral_source = ?19, website = ?20, industry = ?21,
-    updated_at = ?22
-WHERE id = ?23
+    preferred_categories = ?22, preferred_brands = ?23,
+    contact_times = ?24, updated_at = ?25
+WHERE id = ?26
 `
 
 type UpdateCustomerParams struct {
-	Kind             string
-	FirstName        string
-	LastName         string
-	OrgName          string
-	DisplayName      string
-	SortName         string
-	LifecycleStage   string
-	Status           string
-	OwnerID          sql.NullInt64
-	TeamID           sql.NullInt64
-	ExternalID       sql.NullString
-	SearchNames      string
-	SearchContacts   string
-	BirthDate        string
-	Language         string
-	TimeZone         string
-	PreferredChannel string
-	QuietHours       string
-	ReferralSource   string
-	Website          string
-	Industry         string
-	UpdatedAt        time.Time
-	ID               int64
+	Kind                string
+	FirstName           string
+	LastName            string
+	OrgName             string
+	DisplayName         string
+	SortName            string
+	LifecycleStage      string
+	Status              string
+	OwnerID             sql.NullInt64
+	TeamID              sql.NullInt64
+	ExternalID          sql.NullString
+	SearchNames         string
+	SearchContacts      string
+	BirthDate           string
+	Language            string
+	TimeZone            string
+	PreferredChannel    string
+	QuietHours          string
+	ReferralSource      string
+	Website             string
+	Industry            string
+	PreferredCategories string
+	PreferredBrands     string
+	ContactTimes        string
+	UpdatedAt           time.Time
+	ID                  int64
 }
 
 func (q *Queries) UpdateCustomer(ctx context.Context, arg UpdateCustomerParams) error {
@@ -950,6 +966,9 @@ func (q *Queries) UpdateCustomer(ctx context.Context, arg UpdateCustomerParams) 
 		arg.ReferralSource,
 		arg.Website,
 		arg.Industry,
+		arg.PreferredCategories,
+		arg.PreferredBrands,
+		arg.ContactTimes,
 		arg.UpdatedAt,
 		arg.ID,
 	)

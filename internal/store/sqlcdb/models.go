@@ -60,34 +60,37 @@ type ContactPoint struct {
 }
 
 type Customer struct {
-	ID               int64
-	Kind             string
-	FirstName        string
-	LastName         string
-	OrgName          string
-	DisplayName      string
-	SortName         string
-	LifecycleStage   string
-	Status           string
-	OwnerID          sql.NullInt64
-	TeamID           sql.NullInt64
-	ExternalID       sql.NullString
-	SearchNames      string
-	SearchContacts   string
-	CreatedBy        sql.NullInt64
-	CreatedAt        time.Time
-	UpdatedAt        time.Time
-	DeletedAt        sql.NullTime
-	BirthDate        string
-	Language         string
-	TimeZone         string
-	PreferredChannel string
-	QuietHours       string
-	ReferralSource   string
-	Website          string
-	Industry         string
-	MergedInto       sql.NullInt64
-	ErasedAt         sql.NullTime
+	ID                  int64
+	Kind                string
+	FirstName           string
+	LastName            string
+	OrgName             string
+	DisplayName         string
+	SortName            string
+	LifecycleStage      string
+	Status              string
+	OwnerID             sql.NullInt64
+	TeamID              sql.NullInt64
+	ExternalID          sql.NullString
+	SearchNames         string
+	SearchContacts      string
+	CreatedBy           sql.NullInt64
+	CreatedAt           time.Time
+	UpdatedAt           time.Time
+	DeletedAt           sql.NullTime
+	BirthDate           string
+	Language            string
+	TimeZone            string
+	PreferredChannel    string
+	QuietHours          string
+	ReferralSource      string
+	Website             string
+	Industry            string
+	MergedInto          sql.NullInt64
+	ErasedAt            sql.NullTime
+	PreferredCategories string
+	PreferredBrands     string
+	ContactTimes        string
 }
 
 type CustomerAddress struct {
@@ -102,6 +105,21 @@ type CustomerAddress struct {
 	Country    string
 	IsPrimary  bool
 	Position   int64
+}
+
+type CustomerList struct {
+	ID          int64
+	Name        string
+	Description string
+	CreatedBy   sql.NullInt64
+	CreatedAt   time.Time
+}
+
+type CustomerListMember struct {
+	ListID     int64
+	CustomerID int64
+	AddedBy    sql.NullInt64
+	AddedAt    time.Time
 }
 
 type CustomerMerge struct {
@@ -216,6 +234,44 @@ type IdempotencyKey struct {
 	StatusCode   int64
 	ResponseBody string
 	CreatedAt    time.Time
+}
+
+type Import struct {
+	ID          int64
+	Status      string
+	FileName    string
+	FileSize    int64
+	Sha256      string
+	Path        string
+	MatchOn     string
+	OnMatch     string
+	Header      string
+	Mapping     string
+	CreatedBy   sql.NullInt64
+	CreatedAt   time.Time
+	StartedAt   sql.NullTime
+	FinishedAt  sql.NullTime
+	HeartbeatAt sql.NullTime
+	RowsDone    int64
+	BytesDone   int64
+	Imported    int64
+	Updated     int64
+	Skipped     int64
+	Rejected    int64
+	Error       string
+}
+
+type ImportChunk struct {
+	ImportID int64
+	Seq      int64
+	Data     []byte
+}
+
+type ImportReject struct {
+	ImportID int64
+	Line     int64
+	Reason   string
+	RowText  string
 }
 
 type Interaction struct {
