@@ -88,6 +88,7 @@ func New(d Deps) http.Handler {
 	s.registerNotifications(api)
 	s.registerImports(api)
 	s.registerLists(api)
+	s.registerHierarchy(api)
 	return s.authenticate(s.idempotent(mux))
 }
 

@@ -72,3 +72,39 @@ func (s *server) registerRelationships(api huma.API) {
 			return nil, nil
 		})
 }
+
+// HierarchyJSON is an account hierarchy with its roll-ups.
+type HierarchyJSON struct {
+	Organizations []OrgNodeJSON `json:"organizations" doc:"Depth first, from the top-most parent company."`
+	Subsidiaries  int           `json:"subsidiaries"`
+	TotalContacts int           `json:"total_contacts" doc:"People recorded as working for any organisation of the tree."`
+	Hidden        int           `json:"hidden" doc:"Organisations the caller may not see, counted only."`
+	Truncated     bool          `json:"truncated,omitempty"`
+}
+
+// OrgNodeJSON is one organisation of a hierarchy.
+type OrgNodeJSON struct {
+	ID       int64  `json:"id"`
+	Name     string `json:"name,omitempty"`
+	Depth    int    `json:"depth"`
+	Contacts int    `json:"contacts"`
+	Hidden   bool   `json:"hidden,omitempty"`
+}
+
+func (s *server) registerHierarchy(api huma.API) {
+	huma.Register(api, huma.Operation{OperationID: "get-customer-hierarchy", Method: http.MethodGet,
+		Path: "/customers/{id}/hierarchy", Tags: []string{"Relationships"},
+		Summary: "The organisation tree a customer belongs to, with roll-up counts"},
+		func(ctx context.Context, in *CustomerPath) (*struct{ Body HierarchyJSON }, error) {
+			h, err := s.Customers.AccountHierarchy(ctx, actorFrom(ctx), in.ID)
+			if err != nil {
+				return nil, s.fail(ctx, "hierarchy", err)
+			}
+			out := HierarchyJSON{Organizations: []OrgNodeJSON{}, Subsidiaries: h.Subsidiaries,
+				TotalContacts: h.TotalContacts, Hidden: h.Hidden, Truncated: h.Truncated}
+			for _, n := range h.Nodes {
+				out.Organizations = append(out.Organizations, OrgNodeJSON(n))
+			}
+			return &struct{ Body HierarchyJSON }{out}, nil
+		})
+}

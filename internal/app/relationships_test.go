@@ -75,3 +75,43 @@ func TestAPIRelationships(t *testing.T) {
 		wantProblem(t, h.Do("DELETE", fmt.Sprintf("/customers/%d/relationships/%d", acme, relID), nTok, nil), 404)
 	})
 }
+
+func TestAPIAccountHierarchy(t *testing.T) {
+	engines(t, func(t *testing.T, h *apptest.Harness) {
+		north := h.Team("North")
+		_, nTok := h.User("north@example.com", auth.RoleSales, north)
+		org := func(tok, name string) int64 {
+			return h.Do("POST", "/customers", tok, map[string]any{"kind": "organization", "name": name}).ID()
+		}
+		group, uk, de := org(h.AdminToken, "Acme Group"), org(nTok, "Acme UK"), org(nTok, "Acme Deutschland")
+		leeds := org(nTok, "Acme Leeds")
+		link := func(from, to int64, kind string) {
+			wantStatus(t, h.Do("POST", fmt.Sprintf("/customers/%d/relationships", from), h.AdminToken,
+				map[string]any{"kind": kind, "other_customer_id": to}), http.StatusCreated)
+		}
+		link(uk, group, "subsidiary")
+		link(de, group, "subsidiary")
+		link(leeds, uk, "subsidiary")
+		for _, name := range []string{"Ann", "Ben", "Cem"} {
+			p := h.Do("POST", "/customers", nTok, map[string]any{"kind": "person", "first_name": name, "last_name": "Worker"}).ID()
+			link(p, uk, "employee")
+		}
+		link(h.Do("POST", "/customers", nTok, map[string]any{"kind": "person", "last_name": "Boss"}).ID(), group, "employee")
+
+		r := h.Do("GET", fmt.Sprintf("/customers/%d/hierarchy", leeds), h.AdminToken, nil)
+		wantStatus(t, r, http.StatusOK)
+		if r.JSON["subsidiaries"] != float64(3) || r.JSON["total_contacts"] != float64(4) ||
+			len(r.JSON["organizations"].([]any)) != 4 {
+			t.Fatalf("hierarchy: %s", r.Raw)
+		}
+		top := r.JSON["organizations"].([]any)[0].(map[string]any)
+		if top["name"] != "Acme Group" || top["depth"] != float64(0) || top["contacts"] != float64(1) {
+			t.Fatalf("top of the tree: %v", top)
+		}
+		// North's rep does not see the group (the administrator's), only counts it.
+		r = h.Do("GET", fmt.Sprintf("/customers/%d/hierarchy", uk), nTok, nil)
+		if r.JSON["hidden"] != float64(1) || containsText(r.Raw, "Acme Group") {
+			t.Fatalf("north's view: %s", r.Raw)
+		}
+	})
+}

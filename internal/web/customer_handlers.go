@@ -433,6 +433,15 @@ func (s *site) customerProfile(w http.ResponseWriter, r *http.Request, a auth.Ac
 	if p.OnLists, err = s.Customers.StaticListsOf(ctx, a, id); err != nil {
 		return err
 	}
+	if c.Kind == customer.Organization {
+		h, err := s.Customers.AccountHierarchy(ctx, a, id)
+		if err != nil {
+			return err
+		}
+		if len(h.Nodes) > 1 {
+			p.Tree = &h
+		}
+	}
 	if p.AllLists, err = s.Customers.StaticLists(ctx, a); err != nil {
 		return err
 	}
