@@ -20,6 +20,7 @@ import (
 	"github.com/scrms/scrms/internal/customer"
 	"github.com/scrms/scrms/internal/fault"
 	"github.com/scrms/scrms/internal/notify"
+	"github.com/scrms/scrms/internal/sales"
 )
 
 // Prefix is where the API is mounted.
@@ -40,6 +41,7 @@ type Deps struct {
 	Scans        ScanQueue
 	Imports      ImportQueue
 	Notify       *notify.Service
+	Sales        *sales.Service
 	Log          *slog.Logger
 	MaxBodyBytes int64
 	Version      string
@@ -89,6 +91,7 @@ func New(d Deps) http.Handler {
 	s.registerImports(api)
 	s.registerLists(api)
 	s.registerHierarchy(api)
+	s.registerSales(api)
 	return s.authenticate(s.idempotent(mux))
 }
 

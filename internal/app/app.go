@@ -20,8 +20,10 @@ import (
 	"github.com/scrms/scrms/internal/auth"
 	"github.com/scrms/scrms/internal/config"
 	"github.com/scrms/scrms/internal/customer"
+	"github.com/scrms/scrms/internal/fault"
 	"github.com/scrms/scrms/internal/jobs"
 	"github.com/scrms/scrms/internal/notify"
+	"github.com/scrms/scrms/internal/sales"
 	"github.com/scrms/scrms/internal/store"
 	"github.com/scrms/scrms/internal/web"
 )
@@ -34,6 +36,8 @@ type App struct {
 	Auth      *auth.Service
 	Customers *customer.Service
 	Notify    *notify.Service
+	Sales     *sales.Service
+	Board     *sales.Hub
 	Jobs      *jobs.Runner
 	Handler   http.Handler
 	Registry  *prometheus.Registry
@@ -70,6 +74,17 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, version strin
 	a.Notify = notify.NewService(st, opt.Now)
 	a.Customers = customer.NewService(st, customer.Options{DefaultRegion: cfg.DefaultRegion, Now: opt.Now,
 		Notify: a.Notify.ToPermitted, Mention: a.Notify.Mentions})
+	a.Board = sales.NewHub()
+	a.Sales = sales.NewService(st, opt.Now, a.Board, func(ctx context.Context, actor auth.Actor, id int64) (string, error) {
+		c, err := a.Customers.FindCustomer(ctx, actor, id)
+		if err != nil {
+			return "", err
+		}
+		if c.Deleted() {
+			return "", fault.New(fault.NotFound, "Customer %d was not found.", id)
+		}
+		return c.Name, nil
+	})
 	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewDBStatsCollector(st.DB(), "write"))
 	if st.ReadDB() != st.DB() {
@@ -86,7 +101,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, version strin
 
 func (a *App) routes() http.Handler {
 	mux := http.NewServeMux()
-	apiHandler := api.New(api.Deps{Auth: a.Auth, Customers: a.Customers, Audit: a.Store, Idempotency: a.Store, Scans: a.Jobs, Imports: a.Jobs, Notify: a.Notify,
+	apiHandler := api.New(api.Deps{Auth: a.Auth, Customers: a.Customers, Audit: a.Store, Idempotency: a.Store, Scans: a.Jobs, Imports: a.Jobs, Notify: a.Notify, Sales: a.Sales,
 		Log: a.Log, MaxBodyBytes: a.Config.MaxBodyBytes, Version: a.version, BaseURL: a.Config.BaseURL,
 		RequestID: RequestID})
 	mux.Handle(api.Prefix+"/", http.StripPrefix(api.Prefix, apiHandler))

@@ -41,8 +41,13 @@ const (
 	// CustomerMerge allows running duplicate scans, reviewing the duplicate
 	// queue and the data-quality issues, and merging or unmerging customers.
 	CustomerMerge Permission = "customer.merge"
-	UserManage    Permission = "user.manage"
-	AuditRead     Permission = "audit.read"
+	// SalesRead allows seeing pipelines and opportunities; SalesWrite
+	// creating, changing and moving them; SalesAdmin setting up pipelines.
+	SalesRead  Permission = "sales.read"
+	SalesWrite Permission = "sales.write"
+	SalesAdmin Permission = "sales.admin"
+	UserManage Permission = "user.manage"
+	AuditRead  Permission = "audit.read"
 )
 
 // Scope says which records of a kind a role may see: only its own, its team's,
@@ -79,18 +84,18 @@ var customerWriter = []Permission{CustomerRead, CustomerCreate, CustomerUpdate, 
 var roleSpecs = map[Role]roleSpec{
 	RoleAdmin: {"Administrator", "Everything, including users, roles and the audit log.", ScopeAll,
 		[]Permission{CustomerRead, CustomerCreate, CustomerUpdate, CustomerDelete, CustomerAssign,
-			CustomerExport, CustomerPII, CustomerMerge, UserManage, AuditRead}},
+			CustomerExport, CustomerPII, CustomerMerge, SalesRead, SalesWrite, SalesAdmin, UserManage, AuditRead}},
 	RoleManager: {"Manager", "All customers, including deleting, restoring and reassigning them.", ScopeAll,
 		[]Permission{CustomerRead, CustomerCreate, CustomerUpdate, CustomerDelete, CustomerAssign,
-			CustomerExport, CustomerPII, CustomerMerge}},
-	RoleSales: {"Sales representative", "Customers owned by the user's team or by the user.", ScopeTeam,
-		customerWriter},
+			CustomerExport, CustomerPII, CustomerMerge, SalesRead, SalesWrite, SalesAdmin}},
+	RoleSales: {"Sales representative", "Customers and deals owned by the user's team or by the user.", ScopeTeam,
+		append(slices.Clone(customerWriter), SalesRead, SalesWrite)},
 	RoleMarketing: {"Marketer", "All customers, for segments and campaigns.", ScopeAll, customerWriter},
 	RoleService:   {"Service agent", "All customers, to help them.", ScopeAll, customerWriter},
 	RoleLoyalty: {"Loyalty manager", "All customers, to run loyalty programs.", ScopeAll,
 		[]Permission{CustomerRead, CustomerUpdate, CustomerPII}},
-	RoleReadOnly: {"Read-only", "Reads customers without their contact details; changes nothing.", ScopeAll,
-		[]Permission{CustomerRead}},
+	RoleReadOnly: {"Read-only", "Reads customers without their contact details, and deals; changes nothing.", ScopeAll,
+		[]Permission{CustomerRead, SalesRead}},
 }
 
 // Valid reports whether r is a known role.

@@ -1,0 +1,108 @@
+package app_test
+
+import (
+	"fmt"
+	"net/http"
+	"sync"
+	"testing"
+
+	"github.com/scrms/scrms/internal/app/apptest"
+	"github.com/scrms/scrms/internal/auth"
+)
+
+// stageIDs returns the default pipeline's id and its stages by name.
+func stageIDs(t *testing.T, h *apptest.Harness, tok string) (int64, map[string]int64) {
+	t.Helper()
+	r := h.Do("GET", "/pipelines", tok, nil)
+	wantStatus(t, r, http.StatusOK)
+	p := r.List[0].(map[string]any)
+	ids := map[string]int64{}
+	for _, st := range p["stages"].([]any) {
+		m := st.(map[string]any)
+		ids[m["name"].(string)] = int64(m["id"].(float64))
+	}
+	return int64(p["id"].(float64)), ids
+}
+
+func TestAPIOpportunitiesMoveThroughThePipeline(t *testing.T) {
+	engines(t, func(t *testing.T, h *apptest.Harness) {
+		north, south := h.Team("North"), h.Team("South")
+		_, nTok := h.User("north@example.com", auth.RoleSales, north)
+		_, n2Tok := h.User("north2@example.com", auth.RoleSales, north)
+		_, sTok := h.User("south@example.com", auth.RoleSales, south)
+		_, roTok := h.User("reader@example.com", auth.RoleReadOnly, 0)
+		pid, st := stageIDs(t, h, nTok)
+		if len(st) != 6 || st["Qualification"] == 0 || st["Won"] == 0 {
+			t.Fatalf("default pipeline stages: %v", st)
+		}
+		cid := h.Do("POST", "/customers", nTok, map[string]any{"kind": "organization", "name": "Globex"}).ID()
+		southCustomer := h.Do("POST", "/customers", sTok, map[string]any{"kind": "organization", "name": "Initech"}).ID()
+
+		wantProblem(t, h.Do("POST", "/opportunities", nTok, map[string]any{"name": "", "currency": "e1",
+			"expected_close": "next week", "customer_id": southCustomer}), 422, "name", "currency", "expected_close", "customer_id")
+		wantProblem(t, h.Do("POST", "/opportunities", roTok, map[string]any{"name": "Nope"}), http.StatusForbidden)
+		r := h.Do("POST", "/opportunities", nTok, map[string]any{"name": "Globex renewal", "customer_id": cid,
+			"amount": 1250000, "currency": "gbp", "expected_close": "2026-12-20"})
+		wantStatus(t, r, http.StatusCreated)
+		id := r.ID()
+		if r.JSON["stage_id"] != float64(st["Qualification"]) || r.JSON["customer_name"] != "Globex" ||
+			r.JSON["currency"] != "GBP" || r.JSON["pipeline_id"] != float64(pid) {
+			t.Fatalf("created: %s", r.Raw)
+		}
+		path := fmt.Sprintf("/opportunities/%d", id)
+		wantProblem(t, h.Do("GET", path, sTok, nil), http.StatusNotFound)
+		wantProblem(t, h.Do("PATCH", path, sTok, map[string]any{"stage_id": st["Won"]}), http.StatusNotFound)
+		wantStatus(t, h.Do("GET", path, roTok, nil), http.StatusOK)
+		wantProblem(t, h.Do("PATCH", path, nTok, map[string]any{"stage_id": 99999}), 422, "stage_id")
+
+		r = h.Do("PATCH", path, nTok, map[string]any{"stage_id": st["Proposal"], "next_step": "Send the proposal"})
+		wantStatus(t, r, http.StatusOK)
+		if r.JSON["stage_id"] != float64(st["Proposal"]) || r.JSON["closed_at"] != nil {
+			t.Fatalf("moved: %s", r.Raw)
+		}
+		// Two reps of the team move the card at the same moment: both moves
+		// are kept, and the card ends in one of the two stages.
+		var wg sync.WaitGroup
+		results := make([]float64, 2)
+		for i, mv := range []struct {
+			tok   string
+			stage int64
+		}{{nTok, st["Negotiation"]}, {n2Tok, st["Needs analysis"]}} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				r := h.Do("PATCH", path, mv.tok, map[string]any{"stage_id": mv.stage})
+				if r.Status == http.StatusOK {
+					results[i] = r.JSON["stage_id"].(float64)
+				}
+			}()
+		}
+		wg.Wait()
+		r = h.Do("GET", path+"/history", nTok, nil)
+		wantStatus(t, r, http.StatusOK)
+		if len(r.List) != 4 {
+			t.Fatalf("history after create, move and two concurrent moves: %s", r.Raw)
+		}
+		last := r.List[3].(map[string]any)
+		final := h.Do("GET", path, nTok, nil)
+		if final.JSON["stage_id"] != last["to_stage_id"] {
+			t.Fatalf("the last move in the history (%v) is not where the card is (%v)", last["to_stage_id"], final.JSON["stage_id"])
+		}
+		prev := r.List[2].(map[string]any)
+		if last["from_stage_id"] != prev["to_stage_id"] {
+			t.Fatalf("the later move does not start where the earlier one ended: %s", r.Raw)
+		}
+		// Winning closes the deal.
+		r = h.Do("PATCH", path, nTok, map[string]any{"stage_id": st["Won"]})
+		if r.JSON["closed_at"] == nil {
+			t.Fatalf("won deal not closed: %s", r.Raw)
+		}
+		r = h.Do("GET", "/opportunities?open=true", nTok, nil)
+		if len(r.List) != 0 {
+			t.Fatalf("open deals after winning: %s", r.Raw)
+		}
+		if r := h.Do("GET", fmt.Sprintf("/audit?entity_type=opportunity&limit=50"), h.AdminToken, nil); len(r.List) < 5 {
+			t.Fatalf("deal changes audited: %d", len(r.List))
+		}
+	})
+}
