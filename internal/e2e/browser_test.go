@@ -8,10 +8,13 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/chromedp/cdproto/cdp"
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 
 	"github.com/scrms/scrms/internal/app/apptest"
@@ -188,7 +191,7 @@ func TestBrowserPhoneWidth(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#password"), "correct horse battery"),
 		chromedp.Click(chromedp.CSS("button[type=submit]")),
 		chromedp.WaitVisible(chromedp.CSS("#global-search")))
-	for _, path := range []string{"/", "/customers", "/customers/new", "/customers/1", "/account", "/admin/users", "/help/guide", "/duplicates", "/notifications"} {
+	for _, path := range []string{"/", "/customers", "/customers/new", "/customers/1", "/account", "/admin/users", "/help/guide", "/duplicates", "/notifications", "/sales"} {
 		do(t, ctx, "open "+path, chromedp.Navigate(h.Server.URL+path), chromedp.WaitVisible(chromedp.CSS("h1")))
 		w, err := chromedp.Run(ctx, chromedp.Evaluate[int]("document.documentElement.scrollWidth"))
 		if err != nil {
@@ -317,5 +320,116 @@ func TestBrowserImportWithMapping(t *testing.T) {
 	r := h.Do("GET", "/customers?q=krause", h.AdminToken, nil)
 	if items := r.JSON["items"].([]any); len(items) != 1 {
 		t.Fatalf("imported customers: %s", r.Raw)
+	}
+}
+
+// center returns the middle of the first element matching sel, in CSS pixels.
+func center(t *testing.T, ctx context.Context, sel string) (float64, float64) {
+	t.Helper()
+	xy, err := chromedp.Run(ctx, chromedp.Evaluate[[]float64](`(function(){var r=document.querySelector(`+
+		strconv.Quote(sel)+`).getBoundingClientRect();return [r.left+r.width/2, r.top+Math.min(r.height/2, 40)];})()`))
+	if err != nil || len(xy) != 2 {
+		t.Fatalf("center of %s: %v", sel, err)
+	}
+	return xy[0], xy[1]
+}
+
+// touchDrag drags with one finger from one point to another.
+func touchDrag(x1, y1, x2, y2 float64) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+		send := func(typ input.DispatchTouchEventType, pts []*input.TouchPoint) error {
+			_, err := cdp.Call(ctx, tg, input.DispatchTouchEvent, input.DispatchTouchEventParams{Type: typ, TouchPoints: pts})
+			return err
+		}
+		if err := send(input.DispatchTouchEventTypeTouchStart, []*input.TouchPoint{{X: x1, Y: y1}}); err != nil {
+			return err
+		}
+		for i := 1; i <= 10; i++ {
+			f := float64(i) / 10
+			if err := send(input.DispatchTouchEventTypeTouchMove, []*input.TouchPoint{{X: x1 + (x2-x1)*f, Y: y1 + (y2-y1)*f}}); err != nil {
+				return err
+			}
+		}
+		return send(input.DispatchTouchEventTypeTouchEnd, []*input.TouchPoint{})
+	})
+}
+
+func signedIn(t *testing.T, base string) context.Context {
+	t.Helper()
+	ctx := browser(t)
+	do(t, ctx, "sign in",
+		chromedp.Navigate(base+"/login"),
+		chromedp.SendKeys(chromedp.CSS("#email"), "admin@example.com"),
+		chromedp.SendKeys(chromedp.CSS("#password"), "correct horse battery"),
+		chromedp.Click(chromedp.CSS("button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS("#global-search")))
+	return ctx
+}
+
+func TestBrowserBoardDragAndLiveUpdate(t *testing.T) {
+	h := apptest.New(t, store.SQLite)
+	r := h.Do("GET", "/pipelines", h.AdminToken, nil)
+	st := map[string]string{}
+	for _, s := range r.List[0].(map[string]any)["stages"].([]any) {
+		m := s.(map[string]any)
+		st[m["name"].(string)] = strconv.Itoa(int(m["id"].(float64)))
+	}
+	var ids []string
+	for _, d := range []map[string]any{{"name": "Globex renewal", "amount": 1000000, "currency": "EUR"},
+		{"name": "Initech upgrade", "amount": 250000, "currency": "EUR"}} {
+		ids = append(ids, strconv.FormatInt(h.Do("POST", "/opportunities", h.AdminToken, d).ID(), 10))
+	}
+	base := h.Server.URL
+	a, b := signedIn(t, base), signedIn(t, base)
+	for _, ctx := range []context.Context{a, b} {
+		do(t, ctx, "open the board", chromedp.EmulateViewport(1400, 900), chromedp.Navigate(base+"/sales"),
+			chromedp.WaitVisible(chromedp.CSS(`.deal[data-id="`+ids[1]+`"]`)))
+	}
+	col := func(stage string) string { return `.column[data-stage-id="` + st[stage] + `"]` }
+	if got := text(t, a, col("Qualification")+" [data-total]"); got != "12,500.00 EUR" {
+		t.Fatalf("qualification total %q", got)
+	}
+	do(t, a, "drag Globex to Proposal with the mouse",
+		chromedp.DragAndDrop(chromedp.CSS(`.deal[data-id="`+ids[0]+`"]`), chromedp.CSS(col("Proposal")+" .cards")))
+	do(t, a, "the card lands in Proposal", chromedp.WaitVisible(chromedp.CSS(col("Proposal")+` .deal[data-id="`+ids[0]+`"]`)))
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		r := h.Do("GET", "/opportunities/"+ids[0], h.AdminToken, nil)
+		if strconv.Itoa(int(r.JSON["stage_id"].(float64))) == st["Proposal"] {
+			break
+		}
+		if time.Now().After(deadline) {
+			shot(t, a, "not-saved")
+			t.Fatalf("the move was not saved: %s", r.Raw)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	if got := text(t, a, col("Proposal")+" [data-weighted]"); got != "5,000.00 EUR" {
+		t.Fatalf("proposal weighted total %q", got)
+	}
+	// The other browser sees the card move without reloading.
+	do(t, b, "the second board follows", chromedp.WaitVisible(chromedp.CSS(col("Proposal")+` .deal[data-id="`+ids[0]+`"]`)))
+	if got := text(t, b, col("Qualification")+" [data-count]"); got != "1" {
+		t.Fatalf("second board's qualification count %q", got)
+	}
+	shot(t, b, "live")
+
+	// On a phone, with a finger.
+	phone := signedIn(t, base)
+	do(t, phone, "open the board on a phone",
+		chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile, chromedp.EmulateTouch),
+		chromedp.Navigate(base+"/sales"),
+		chromedp.WaitVisible(chromedp.CSS(`.deal[data-id="`+ids[1]+`"]`)))
+	x1, y1 := center(t, phone, `.deal[data-id="`+ids[1]+`"]`)
+	x2, y2 := center(t, phone, col("Needs analysis")+" .cards")
+	x2 = min(x2, 370) // the column starts near the right edge of a phone's screen
+	do(t, phone, "drag Initech to Needs analysis with a finger", touchDrag(x1, y1, x2, y2),
+		chromedp.WaitVisible(chromedp.CSS(col("Needs analysis")+` .deal[data-id="`+ids[1]+`"]`)))
+	shot(t, phone, "touch")
+	do(t, a, "the desktop board follows the phone",
+		chromedp.WaitVisible(chromedp.CSS(col("Needs analysis")+` .deal[data-id="`+ids[1]+`"]`)))
+	r = h.Do("GET", "/opportunities/"+ids[1]+"/history", h.AdminToken, nil)
+	if len(r.List) != 2 {
+		t.Fatalf("history after the touch move: %s", r.Raw)
 	}
 }

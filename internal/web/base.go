@@ -49,16 +49,17 @@ func (s *site) pageBase(w http.ResponseWriter, r *http.Request, a auth.Actor, ti
 // shown so people know where they will be, but are not links yet.
 type navItem struct {
 	Section, Label, Href string
+	Perm                 auth.Permission // needed to see the entry; "" for all
 }
 
 var nav = []navItem{
-	{"dashboard", "Dashboard", "/"},
-	{"customers", "Customers", "/customers"},
-	{"sales", "Sales", ""},
-	{"marketing", "Marketing", ""},
-	{"service", "Service", ""},
-	{"loyalty", "Loyalty", ""},
-	{"reports", "Reports", ""},
+	{"dashboard", "Dashboard", "/", ""},
+	{"customers", "Customers", "/customers", ""},
+	{"sales", "Sales", "/sales", auth.SalesRead},
+	{"marketing", "Marketing", "", ""},
+	{"service", "Service", "", ""},
+	{"loyalty", "Loyalty", "", ""},
+	{"reports", "Reports", "", ""},
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

@@ -24,6 +24,7 @@ import (
 	"github.com/scrms/scrms/internal/fault"
 	"github.com/scrms/scrms/internal/help"
 	"github.com/scrms/scrms/internal/notify"
+	"github.com/scrms/scrms/internal/sales"
 )
 
 //go:embed static
@@ -42,6 +43,8 @@ type Deps struct {
 	Notify        *notify.Service
 	Scans         ScanQueue
 	Imports       ImportQueue
+	Sales         *sales.Service
+	BoardHub      *sales.Hub
 	Audit         AuditLog
 	Log           *slog.Logger
 	SecureCookies bool
@@ -103,6 +106,11 @@ func (s *site) routes() http.Handler {
 	mux.Handle("POST /customers/{id}/notes/{note}/pin", s.user(s.notePin))
 	mux.Handle("POST /customers/{id}/notes/{note}/delete", s.user(s.noteDelete))
 
+	mux.Handle("GET /sales", s.user(s.salesHome))
+	mux.Handle("GET /pipelines/{id}/board", s.user(s.boardPage))
+	mux.Handle("GET /pipelines/{id}/events", s.user(s.boardEvents))
+	mux.Handle("POST /pipelines/{id}/opportunities", s.user(s.opportunityCreate))
+	mux.Handle("POST /opportunities/{id}/move", s.user(s.opportunityMove))
 	mux.Handle("GET /imports/new", s.user(s.importNew))
 	mux.Handle("POST /imports", s.user(s.importUpload))
 	mux.Handle("GET /imports/{id}", s.user(s.importPage))

@@ -57,4 +57,142 @@
       };
     }
   }
+  // The pipeline board: drag a card to another column with the mouse or a
+  // finger (pointer events), save the move at once, and follow the moves of
+  // others live (server-sent events). Column counts and totals follow.
+  var board = document.getElementById("board");
+  if (board) {
+    var status = document.getElementById("board-status");
+    var currency = board.getAttribute("data-currency");
+    var say = function (msg) { if (status) { status.textContent = msg; } };
+    var fmt = function (cents) {
+      var whole = Math.floor(Math.abs(cents) / 100).toString().replace(/\B(?=(\d{3})+(?!\d))/g, ",");
+      var frac = ("0" + (Math.abs(cents) % 100)).slice(-2);
+      return (cents < 0 ? "-" : "") + whole + "." + frac + (currency ? " " + currency : "");
+    };
+    var totals = function () {
+      board.querySelectorAll(".column").forEach(function (col) {
+        var sum = 0, n = 0;
+        col.querySelectorAll(".deal").forEach(function (d) { sum += Number(d.getAttribute("data-amount")); n++; });
+        var prob = Number(col.getAttribute("data-probability"));
+        col.querySelector("[data-count]").textContent = String(n);
+        col.querySelector("[data-total]").textContent = fmt(sum);
+        col.querySelector("[data-weighted]").textContent = fmt(Math.floor(sum * prob / 100));
+      });
+    };
+    var columnOf = function (stageId) {
+      return board.querySelector('.column[data-stage-id="' + stageId + '"]');
+    };
+    var place = function (el, col) {
+      var cards = col.querySelector(".cards");
+      cards.insertBefore(el, cards.firstChild);
+    };
+    var cardFor = function (c) {
+      var el = board.querySelector('.deal[data-id="' + c.id + '"]');
+      if (!el) {
+        el = document.createElement("article");
+        el.className = "deal";
+        el.setAttribute("tabindex", "0");
+        el.setAttribute("data-id", String(c.id));
+        el.innerHTML = '<strong data-name></strong><div data-customer></div>' +
+          '<div class="deal-meta"><span data-money></span> <span class="hint" data-owner></span></div>';
+      }
+      el.querySelector("[data-name]").textContent = c.name;
+      el.querySelector("[data-customer]").textContent = c.customer;
+      el.querySelector("[data-money]").textContent = c.money;
+      el.querySelector("[data-owner]").textContent = c.owner;
+      el.setAttribute("data-amount", String(c.amount));
+      el.setAttribute("data-updated", c.updated_at);
+      return el;
+    };
+    var apply = function (c) {
+      var el = board.querySelector('.deal[data-id="' + c.id + '"]');
+      if (el && el.getAttribute("data-updated") > c.updated_at) { return; } // an older state
+      var col = String(c.pipeline_id) === board.getAttribute("data-pipeline") ? columnOf(c.stage_id) : null;
+      if (!col) { if (el) { el.remove(); } return; }
+      var moved = !el || el.closest(".column") !== col;
+      el = cardFor(c);
+      if (moved && !el.classList.contains("dragging")) {
+        place(el, col);
+        el.classList.remove("flash-moved"); void el.offsetWidth; el.classList.add("flash-moved");
+      }
+    };
+    if (window.EventSource) {
+      var es = new EventSource(board.getAttribute("data-events"));
+      es.onmessage = function (ev) { JSON.parse(ev.data).forEach(apply); totals(); };
+    }
+    if (board.hasAttribute("data-writable")) {
+      var drag = null;
+      var targetAt = function (x, y) {
+        var el = document.elementFromPoint(x, y);
+        return el ? el.closest(".column") : null;
+      };
+      board.addEventListener("pointerdown", function (ev) {
+        var el = ev.target.closest(".deal");
+        if (!el || ev.button > 0) { return; }
+        drag = { el: el, from: el.closest(".column"), x: ev.clientX, y: ev.clientY, started: false, id: ev.pointerId };
+        el.setPointerCapture(ev.pointerId);
+      });
+      board.addEventListener("pointermove", function (ev) {
+        if (!drag || ev.pointerId !== drag.id) { return; }
+        if (!drag.started) {
+          if (Math.abs(ev.clientX - drag.x) + Math.abs(ev.clientY - drag.y) < 6) { return; }
+          var r = drag.el.getBoundingClientRect();
+          drag.dx = drag.x - r.left; drag.dy = drag.y - r.top;
+          drag.ghost = drag.el.cloneNode(true);
+          drag.ghost.classList.add("dragging");
+          drag.ghost.style.width = r.width + "px";
+          document.body.appendChild(drag.ghost);
+          drag.el.classList.add("placeholder");
+          drag.started = true;
+        }
+        // Near the board's left or right edge, the board scrolls, so that a
+        // column off screen on a phone can be reached.
+        var br = board.getBoundingClientRect();
+        if (ev.clientX > br.right - 40) { board.scrollLeft += 12; }
+        if (ev.clientX < br.left + 40) { board.scrollLeft -= 12; }
+        drag.ghost.style.left = (ev.clientX - drag.dx) + "px";
+        drag.ghost.style.top = (ev.clientY - drag.dy) + "px";
+        var over = targetAt(ev.clientX, ev.clientY);
+        board.querySelectorAll(".column.drop-target").forEach(function (c) { if (c !== over) { c.classList.remove("drop-target"); } });
+        if (over) { over.classList.add("drop-target"); }
+        ev.preventDefault();
+      });
+      var end = function (ev) {
+        if (!drag || ev.pointerId !== drag.id) { return; }
+        var d = drag;
+        drag = null;
+        board.querySelectorAll(".column.drop-target").forEach(function (c) { c.classList.remove("drop-target"); });
+        if (!d.started) { return; }
+        d.ghost.remove();
+        d.el.classList.remove("placeholder");
+        var to = ev.type === "pointerup" ? targetAt(ev.clientX, ev.clientY) : null;
+        if (!to || to === d.from) { return; }
+        place(d.el, to);
+        d.el.classList.add("saving");
+        totals();
+        say("Saving…");
+        var body = new URLSearchParams();
+        body.set("stage_id", to.getAttribute("data-stage-id"));
+        fetch("/opportunities/" + d.el.getAttribute("data-id") + "/move", {
+          method: "POST", body: body, credentials: "same-origin",
+          headers: { "Accept": "application/json" }
+        }).then(function (res) {
+          return res.json().then(function (data) { return { ok: res.ok, data: data }; });
+        }).then(function (r) {
+          d.el.classList.remove("saving");
+          if (!r.ok) { throw new Error(r.data.error || "not saved"); }
+          apply(r.data);
+          say("Moved " + r.data.name + " to " + to.getAttribute("aria-label") + ".");
+        }).catch(function (err) {
+          d.el.classList.remove("saving");
+          place(d.el, d.from);
+          totals();
+          say("The move was not saved: " + err.message);
+        });
+      };
+      board.addEventListener("pointerup", end);
+      board.addEventListener("pointercancel", end);
+    }
+  }
 })();
