@@ -46,6 +46,7 @@ type options struct {
 	coldCreates int
 	clients     int
 	reuse       bool
+	deals       int
 	events      int
 }
 
@@ -59,6 +60,7 @@ func main() {
 	flag.IntVar(&o.coldCreates, "cold-creates", 2000, "customers created first after the start, reported apart")
 	flag.IntVar(&o.creates, "creates", 8000, "customers created in the throughput measurement")
 	flag.IntVar(&o.clients, "clients", 8, "concurrent clients creating customers")
+	flag.IntVar(&o.deals, "deals", 5000, "open opportunities on the pipeline board")
 	flag.IntVar(&o.events, "events", 10000, "interactions given to one customer for the timeline measurement")
 	flag.BoolVar(&o.reuse, "reuse", false, "SQLite: reuse the database of an earlier run of the same size (skips and does not report the load)")
 	flag.Parse()
@@ -240,6 +242,22 @@ func measure(o options, bin string, env []string, rows []row) error {
 		rows = append(rows, row{m.name, fmt.Sprintf("p50 %s, p99 %s", ms(pct(lat, 50)), ms(p99)), "p99 < 30 ms", verdict(p99 <= 30*time.Millisecond)})
 	}
 
+	// A board with many open deals.
+	fmt.Fprintf(os.Stderr, "creating %d opportunities…\n", o.deals)
+	if err := b.post(o.deals, o.clients, "/api/v1/opportunities", func(i int) any {
+		return map[string]any{"name": fmt.Sprintf("Deal %d", i), "amount": 100000 + i*37%900000, "currency": "EUR",
+			"stage_id": int64(1 + i%4), "customer_id": 1 + i%maxID}
+	}); err != nil {
+		return err
+	}
+	lat, err := b.latencies(o.requests/4, func() string { return "/pipelines/1/board" }, "cookie")
+	if err != nil {
+		return fmt.Errorf("board: %w", err)
+	}
+	rows = append(rows, row{fmt.Sprintf("pipeline board with %d open deals (HTML)", o.deals),
+		fmt.Sprintf("p50 %s, p99 %s", ms(pct(lat, 50)), ms(pct(lat, 99))), "p99 < 150 ms",
+		verdict(pct(lat, 99) <= 150*time.Millisecond)})
+
 	rss, err := peakRSS(srv.Process.Pid)
 	if err != nil {
 		return err
@@ -416,6 +434,44 @@ func (b *bench) latencies(n int, path func() string, auth string) ([]time.Durati
 		out = append(out, time.Since(start))
 	}
 	return out, nil
+}
+
+// post sends n JSON bodies to path with the given number of clients.
+func (b *bench) post(n, clients int, path string, body func(i int) any) error {
+	var next atomic.Int64
+	var firstErr atomic.Value
+	var wg sync.WaitGroup
+	for range clients {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for {
+				i := int(next.Add(1))
+				if i > n {
+					return
+				}
+				buf, _ := json.Marshal(body(i))
+				req, _ := http.NewRequest("POST", b.base+path, bytes.NewReader(buf))
+				req.Header.Set("Authorization", "Bearer "+b.token)
+				req.Header.Set("Content-Type", "application/json")
+				res, err := b.client.Do(req)
+				if err != nil {
+					firstErr.CompareAndSwap(nil, err.Error())
+					continue
+				}
+				if res.StatusCode >= 300 {
+					msg, _ := io.ReadAll(res.Body)
+					firstErr.CompareAndSwap(nil, fmt.Sprintf("%s: %d %s", path, res.StatusCode, msg))
+				}
+				res.Body.Close()
+			}
+		}()
+	}
+	wg.Wait()
+	if e := firstErr.Load(); e != nil {
+		return fmt.Errorf("%v", e)
+	}
+	return nil
 }
 
 func (b *bench) creates(n, clients int) (float64, error) {
