@@ -42,6 +42,7 @@ type Deps struct {
 	Imports      ImportQueue
 	Notify       *notify.Service
 	Sales        *sales.Service
+	Orders       *sales.OrderService
 	Log          *slog.Logger
 	MaxBodyBytes int64
 	Version      string
@@ -92,6 +93,7 @@ func New(d Deps) http.Handler {
 	s.registerLists(api)
 	s.registerHierarchy(api)
 	s.registerSales(api)
+	s.registerOrders(api)
 	return s.authenticate(s.idempotent(mux))
 }
 

@@ -37,6 +37,7 @@ type App struct {
 	Customers *customer.Service
 	Notify    *notify.Service
 	Sales     *sales.Service
+	Orders    *sales.OrderService
 	Board     *sales.Hub
 	Jobs      *jobs.Runner
 	Handler   http.Handler
@@ -85,6 +86,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, version strin
 		}
 		return c.Name, nil
 	})
+	a.Orders = sales.NewOrderService(st, a.Customers, opt.Now)
 	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewDBStatsCollector(st.DB(), "write"))
 	if st.ReadDB() != st.DB() {
@@ -101,7 +103,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, version strin
 
 func (a *App) routes() http.Handler {
 	mux := http.NewServeMux()
-	apiHandler := api.New(api.Deps{Auth: a.Auth, Customers: a.Customers, Audit: a.Store, Idempotency: a.Store, Scans: a.Jobs, Imports: a.Jobs, Notify: a.Notify, Sales: a.Sales,
+	apiHandler := api.New(api.Deps{Auth: a.Auth, Customers: a.Customers, Audit: a.Store, Idempotency: a.Store, Scans: a.Jobs, Imports: a.Jobs, Notify: a.Notify, Sales: a.Sales, Orders: a.Orders,
 		Log: a.Log, MaxBodyBytes: a.Config.MaxBodyBytes, Version: a.version, BaseURL: a.Config.BaseURL,
 		RequestID: RequestID})
 	mux.Handle(api.Prefix+"/", http.StripPrefix(api.Prefix, apiHandler))

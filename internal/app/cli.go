@@ -39,6 +39,9 @@ Commands:
   user set-password     set a user's password: --email E --password-stdin
   token create          create an API token: --email E --name LABEL (prints the token alone)
   demo                  fill the database with sample data: --customers N [--seed S]
+  import orders FILE    import order lines from CSV (.csv or .csv.gz), rows with the same external_id forming
+                        one order: [--currency GBP] [--rejects PATH]; prints imported=N skipped=N rejected=N
+                        (orders); unknown customers and products are created
   import customers FILE import customers from CSV (.csv or .csv.gz): [--match external_id|email|phone]
                         [--on-match skip|update] [--rejects PATH] [--resume-after 15s]; an interrupted import
                         of the same file resumes where it stopped; prints imported=N updated=N skipped=N rejected=N

@@ -22,11 +22,13 @@ import (
 
 // runImport is `scrms import customers FILE [--match K] [--on-match A] [--rejects PATH]`.
 func runImport(ctx context.Context, env Env, args []string) error {
-	if len(args) == 0 || args[0] != "customers" {
-		return errors.New("import: say what to import: scrms import customers FILE")
+	if len(args) == 0 || (args[0] != "customers" && args[0] != "orders") {
+		return errors.New("import: say what to import: scrms import customers FILE, or scrms import orders FILE")
 	}
+	what := args[0]
 	args = args[1:]
 	var opt customer.ImportOptions
+	var currency string
 	var rejectsPath string
 	var resumeAfter time.Duration
 	var file string
@@ -35,8 +37,12 @@ func runImport(ctx context.Context, env Env, args []string) error {
 		file, args = args[0], args[1:]
 	}
 	a, err := openWithRest(ctx, env, args, func(fs *flag.FlagSet) {
-		fs.StringVar(&opt.Match, "match", "external_id", "match rows to customers by external_id, email or phone")
-		fs.StringVar(&opt.OnMatch, "on-match", "skip", "what to do with a matched row: skip or update")
+		if what == "customers" {
+			fs.StringVar(&opt.Match, "match", "external_id", "match rows to customers by external_id, email or phone")
+			fs.StringVar(&opt.OnMatch, "on-match", "skip", "what to do with a matched row: skip or update")
+		} else {
+			fs.StringVar(&currency, "currency", "", "the currency of orders whose rows give none (ISO 4217, e.g. GBP)")
+		}
 		fs.StringVar(&rejectsPath, "rejects", "", "write rejected rows with their reason to this CSV file")
 		fs.DurationVar(&resumeAfter, "resume-after", 15*time.Second,
 			"resume an unfinished import of the same file that has been silent this long (its process died)")
@@ -62,14 +68,17 @@ func runImport(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	sys := auth.System("import")
-	job, err := a.Customers.ResumableImport(ctx, sum, orDefault(opt.Match, "external_id"), orDefault(opt.OnMatch, "skip"),
+	if what == "orders" {
+		opt.Match, opt.OnMatch = "external_id", "skip"
+	}
+	job, err := a.Customers.ResumableImport(ctx, what, sum, orDefault(opt.Match, "external_id"), orDefault(opt.OnMatch, "skip"),
 		time.Now().Add(-resumeAfter))
 	switch {
 	case err == nil:
 		fmt.Fprintf(env.Stderr, "resuming import %d of %s after row %d\n", job.ID, filepath.Base(file), job.RowsDone)
 	case fault.Is(err, fault.NotFound):
 		abs, _ := filepath.Abs(file)
-		job, err = a.Customers.StartImport(ctx, sys, customer.ImportJob{FileName: filepath.Base(file), Path: abs,
+		job, err = a.Customers.StartImport(ctx, sys, customer.ImportJob{Kind: what, FileName: filepath.Base(file), Path: abs,
 			FileSize: size, SHA256: sum, Match: opt.Match, OnMatch: opt.OnMatch}, false)
 		if err != nil {
 			return err
@@ -83,13 +92,22 @@ func runImport(ctx context.Context, env Env, args []string) error {
 	}
 	defer f.Close()
 	last := time.Now()
-	job, err = a.Customers.RunImport(ctx, sys, job, f, func(j customer.ImportJob) {
+	progress := func(j customer.ImportJob) {
 		if time.Since(last) >= time.Second || j.Status == "done" {
 			last = time.Now()
 			fmt.Fprintf(env.Stderr, "import %d: %d rows, %.0f%% (imported=%d updated=%d skipped=%d rejected=%d)\n",
 				j.ID, j.RowsDone, 100*j.Progress(), j.Imported, j.Updated, j.Skipped, j.Rejected)
 		}
-	})
+	}
+	if what == "orders" {
+		counting := &countingFile{f: f, size: size}
+		job, err = a.Orders.RunOrderImport(ctx, sys, a.Customers, job, counting, currency, func(j customer.ImportJob) {
+			j.BytesDone = counting.n
+			progress(j)
+		})
+	} else {
+		job, err = a.Customers.RunImport(ctx, sys, job, f, progress)
+	}
 	if job.ID != 0 && job.Rejected > 0 {
 		if werr := writeRejects(ctx, a, sys, job.ID, rejectsPath, env.Stderr); werr != nil && err == nil {
 			err = werr
@@ -159,4 +177,17 @@ func writeRejects(ctx context.Context, a *App, actor auth.Actor, id int64, path 
 			return nil
 		}
 	}
+}
+
+// countingFile counts the bytes read from a file, for progress.
+type countingFile struct {
+	f    io.Reader
+	n    int64
+	size int64
+}
+
+func (c *countingFile) Read(p []byte) (int, error) {
+	n, err := c.f.Read(p)
+	c.n += int64(n)
+	return n, err
 }

@@ -80,7 +80,9 @@ func ImportColumns(header []string) (fields []string, ignored []string) {
 	return fields, ignored
 }
 
-// cleanID undoes what spreadsheets do to numeric ids: 17850.0 is 17850.
+// CleanID undoes what spreadsheets do to numeric ids: 17850.0 is 17850.
+func CleanID(s string) string { return cleanID(s) }
+
 func cleanID(s string) string {
 	if whole, frac, ok := strings.Cut(s, "."); ok && whole != "" && strings.Trim(frac, "0") == "" && isDigits(whole) {
 		return whole
@@ -159,6 +161,7 @@ func rowInput(fields, rec []string) Input {
 // its last committed batch.
 type ImportJob struct {
 	ID          int64
+	Kind        string // customers (the default) or orders
 	Status      string // draft (waiting for its column mapping), queued, running, done, failed
 	FileName    string
 	FileSize    int64
@@ -432,6 +435,16 @@ func (s *Service) RunImport(ctx context.Context, a auth.Actor, j ImportJob, src 
 func isParseError(err error) bool {
 	var pe *csv.ParseError
 	return errors.As(err, &pe)
+}
+
+// FailImport records that an import stopped on an error.
+func (s *Service) FailImport(ctx context.Context, j ImportJob, err error) (ImportJob, error) {
+	return s.failImport(ctx, j, err)
+}
+
+// SaveImport records an import's state.
+func (s *Service) SaveImport(ctx context.Context, j ImportJob) error {
+	return s.store.UpdateImport(ctx, j)
 }
 
 func (s *Service) failImport(ctx context.Context, j ImportJob, err error) (ImportJob, error) {
@@ -808,8 +821,8 @@ func (s *Service) ImportRejects(ctx context.Context, a auth.Actor, id int64, aft
 
 // ResumableImport finds an unfinished import of the same file with the same
 // options whose process stopped (no heartbeat since staleBefore).
-func (s *Service) ResumableImport(ctx context.Context, sha, match, onMatch string, staleBefore time.Time) (ImportJob, error) {
-	return s.store.FindResumableImport(ctx, sha, match, onMatch, staleBefore)
+func (s *Service) ResumableImport(ctx context.Context, kind, sha, match, onMatch string, staleBefore time.Time) (ImportJob, error) {
+	return s.store.FindResumableImport(ctx, kind, sha, match, onMatch, staleBefore)
 }
 
 // matchRow finds the customer a row refers to by the import's key, among the

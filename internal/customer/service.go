@@ -93,7 +93,7 @@ type Store interface {
 	FindCustomerIDByContact(ctx context.Context, kind, value string) (int64, error)
 	CreateImport(ctx context.Context, j ImportJob) (int64, error)
 	FindImport(ctx context.Context, id int64) (ImportJob, error)
-	FindResumableImport(ctx context.Context, sha, match, onMatch string, staleBefore time.Time) (ImportJob, error)
+	FindResumableImport(ctx context.Context, kind, sha, match, onMatch string, staleBefore time.Time) (ImportJob, error)
 	UpdateImport(ctx context.Context, j ImportJob) error
 	// CommitImportBatch writes a batch's new customers with their audit
 	// entries and its rejected rows, and saves the import's counts and
@@ -514,4 +514,36 @@ func (s *Service) Tags(ctx context.Context, a auth.Actor) ([]TagCount, error) {
 		return nil, fmt.Errorf("customer: list tags: %w", err)
 	}
 	return tags, nil
+}
+
+// EnsureCustomerByExternalID returns the customer with an external id (a
+// shop's customer number), creating a minimal one known by that number
+// when there is none. A customer outside the actor's scope is not found.
+func (s *Service) EnsureCustomerByExternalID(ctx context.Context, a auth.Actor, externalID string) (int64, error) {
+	externalID = cleanID(strings.TrimSpace(externalID))
+	if externalID == "" {
+		return 0, &fault.Error{Code: fault.Invalid, Message: "The customer is not named.",
+			Fields: []fault.FieldError{{Field: "customer_external_id", Message: "is required"}}}
+	}
+	for range 2 {
+		id, err := s.store.FindCustomerIDByExternalID(ctx, externalID)
+		if err == nil {
+			if _, err := s.liveVisible(ctx, a, id); err != nil {
+				return 0, err
+			}
+			return id, nil
+		}
+		if !fault.Is(err, fault.NotFound) {
+			return 0, err
+		}
+		c, err := s.CreateCustomer(ctx, a, Input{Kind: Person, ExternalID: externalID})
+		if err == nil {
+			return c.ID, nil
+		}
+		if !fault.Is(err, fault.Conflict) {
+			return 0, err
+		}
+		// Created meanwhile by another writer: find it.
+	}
+	return 0, fault.New(fault.Conflict, "Customer %q could not be created.", externalID)
 }

@@ -16,7 +16,7 @@ import (
 // TimelineKinds are the kinds of event a timeline can hold today. Later areas
 // (interactions, orders, cases, campaigns, loyalty) add theirs as new sources
 // of the same query.
-var TimelineKinds = []string{"note", "interaction", "change"}
+var TimelineKinds = []string{"note", "interaction", "order", "change"}
 
 // TimelineQuery asks the store for one page of a customer's timeline, newest
 // first, strictly before the (At, Kind, RefID) position of Before.

@@ -240,7 +240,22 @@ WHERE id = ? AND status = 'open'`, status, at, nullID(by), id)
 }
 
 // mergeMovedTables are the tables whose rows follow a customer into a merge.
-var mergeMovedTables = []string{"customer_notes", "interactions", "consent_events"}
+var mergeMovedTables = []string{"customer_notes", "interactions", "consent_events", "orders", "opportunities"}
+
+// refreshPurchases recomputes the kept purchase summary of customers.
+func (t *tx) refreshPurchases(ctx context.Context, ids ...int64) error {
+	for _, id := range ids {
+		if _, err := t.c.ExecContext(ctx, `UPDATE customers SET
+    order_count = (SELECT COUNT(*) FROM orders WHERE customer_id = ?1 AND status = 'placed'),
+    total_spent = (SELECT COALESCE(SUM(total), 0) FROM orders WHERE customer_id = ?1),
+    first_order_at = (SELECT MIN(ordered_at) FROM orders WHERE customer_id = ?1 AND status = 'placed'),
+    last_order_at = (SELECT MAX(ordered_at) FROM orders WHERE customer_id = ?1 AND status = 'placed')
+WHERE id = ?1`, id); err != nil {
+			return fmt.Errorf("store: purchase summary: %w", err)
+		}
+	}
+	return nil
+}
 
 type mergeSnapshot struct {
 	Survivor customer.Customer `json:"survivor"`
@@ -287,6 +302,9 @@ func (s *Store) MergeCustomers(ctx context.Context, r customer.MergeRequest,
 				return fmt.Errorf("store: move %s: %w", table, err)
 			}
 			m.Moves.Rows[table] = ids
+		}
+		if err := t.refreshPurchases(ctx, r.SurvivorID, r.MergedID); err != nil {
+			return err
 		}
 		if err := t.mergeRelationships(ctx, r, &m.Moves); err != nil {
 			return err
@@ -540,6 +558,9 @@ func (s *Store) UndoMerge(ctx context.Context, id, by int64, at time.Time,
 					return err
 				}
 			}
+		}
+		if err := t.refreshPurchases(ctx, m.SurvivorID, m.MergedID); err != nil {
+			return err
 		}
 		for _, rel := range m.Moves.Relationships {
 			if rel.End != "from" && rel.End != "to" {

@@ -16,7 +16,7 @@ import (
 	"github.com/scrms/scrms/internal/store/sqlcdb"
 )
 
-const importColumns = `id, status, file_name, file_size, sha256, path, match_on, on_match, header, mapping,
+const importColumns = `id, kind, status, file_name, file_size, sha256, path, match_on, on_match, header, mapping,
     COALESCE(created_by, 0), created_at, started_at, finished_at, heartbeat_at, rows_done, bytes_done, imported,
     updated, skipped, rejected, error`
 
@@ -24,7 +24,7 @@ func scanImport(row interface{ Scan(...any) error }) (customer.ImportJob, error)
 	var j customer.ImportJob
 	var header, mapping string
 	var started, finished, heartbeat sql.NullTime
-	err := row.Scan(&j.ID, &j.Status, &j.FileName, &j.FileSize, &j.SHA256, &j.Path, &j.Match, &j.OnMatch, &header,
+	err := row.Scan(&j.ID, &j.Kind, &j.Status, &j.FileName, &j.FileSize, &j.SHA256, &j.Path, &j.Match, &j.OnMatch, &header,
 		&mapping, &j.CreatedBy, &j.CreatedAt, &started, &finished, &heartbeat, &j.RowsDone, &j.BytesDone, &j.Imported,
 		&j.Updated, &j.Skipped, &j.Rejected, &j.Error)
 	if err != nil {
@@ -53,9 +53,13 @@ func jsonList(v []string) string {
 func (s *Store) CreateImport(ctx context.Context, j customer.ImportJob) (int64, error) {
 	var id int64
 	err := s.inTx(ctx, func(t *tx) error {
-		return t.c.QueryRowContext(ctx, `INSERT INTO imports (status, file_name, file_size, sha256, path, match_on, on_match,
-    header, mapping, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
-			j.Status, j.FileName, j.FileSize, j.SHA256, j.Path, j.Match, j.OnMatch, jsonList(j.Header), jsonList(j.Mapping),
+		kind := j.Kind
+		if kind == "" {
+			kind = "customers"
+		}
+		return t.c.QueryRowContext(ctx, `INSERT INTO imports (kind, status, file_name, file_size, sha256, path, match_on,
+    on_match, header, mapping, created_by, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`,
+			kind, j.Status, j.FileName, j.FileSize, j.SHA256, j.Path, j.Match, j.OnMatch, jsonList(j.Header), jsonList(j.Mapping),
 			nullID(j.CreatedBy), j.CreatedAt).Scan(&id)
 	})
 	return id, err
@@ -69,10 +73,10 @@ func (s *Store) FindImport(ctx context.Context, id int64) (customer.ImportJob, e
 
 // FindResumableImport returns the newest unfinished import of the same file
 // and options whose process has stopped.
-func (s *Store) FindResumableImport(ctx context.Context, sha, match, onMatch string, staleBefore time.Time) (customer.ImportJob, error) {
+func (s *Store) FindResumableImport(ctx context.Context, kind, sha, match, onMatch string, staleBefore time.Time) (customer.ImportJob, error) {
 	j, err := scanImport(s.readConn().QueryRowContext(ctx, `SELECT `+importColumns+` FROM imports
-WHERE sha256 = ? AND match_on = ? AND on_match = ? AND status IN ('queued', 'running', 'failed')
-AND (heartbeat_at IS NULL OR heartbeat_at < ?) ORDER BY id DESC LIMIT 1`, sha, match, onMatch, staleBefore))
+WHERE kind = ? AND sha256 = ? AND match_on = ? AND on_match = ? AND status IN ('queued', 'running', 'failed')
+AND (heartbeat_at IS NULL OR heartbeat_at < ?) ORDER BY id DESC LIMIT 1`, kind, sha, match, onMatch, staleBefore))
 	return j, notFoundOr(err, "No import to resume.")
 }
 

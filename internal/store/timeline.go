@@ -90,6 +90,41 @@ WHERE i.customer_id = ?`+cond+` ORDER BY i.occurred_at DESC, i.id DESC LIMIT ?`,
 			return nil, err
 		}
 	}
+	if slices.Contains(q.Kinds, "order") {
+		cond, args := beforeCond(q.Before, "order", "o.ordered_at", "o.id")
+		rows, err := c.QueryContext(ctx, `SELECT o.id, o.ordered_at, COALESCE(o.external_id, ''), o.total, o.currency,
+    o.line_count, o.status, o.source
+FROM orders o WHERE o.customer_id = ?`+cond+` ORDER BY o.ordered_at DESC, o.id DESC LIMIT ?`,
+			append(append([]any{q.CustomerID}, args...), q.Limit)...)
+		if err != nil {
+			return nil, fmt.Errorf("store: timeline orders: %w", err)
+		}
+		for rows.Next() {
+			var ev customer.Event
+			var ext, currency, status, source string
+			var total int64
+			var lines int
+			if err := rows.Scan(&ev.RefID, &ev.At, &ext, &total, &currency, &lines, &status, &source); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			ev.Kind, ev.Action = "order", status
+			ev.Title = "Order"
+			if status == "returned" {
+				ev.Title = "Return"
+			}
+			if ext != "" {
+				ev.Title += " " + ext
+			}
+			ev.Body = fmt.Sprintf("%d %s, %s %s (%s)", lines, map[bool]string{true: "line", false: "lines"}[lines == 1],
+				decimal4(total), currency, source)
+			events = append(events, ev)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
 	if slices.Contains(q.Kinds, "change") {
 		cond, args := beforeCond(q.Before, "change", "a.at", "a.id")
 		// Notes and interactions show their own creation; their audit lines
@@ -159,4 +194,21 @@ func changeTitle(entity, action string) string {
 		return t
 	}
 	return entity + " " + action
+}
+
+// decimal4 writes an amount kept in ten-thousandths with two decimals (or
+// more when they are not zero).
+func decimal4(v int64) string {
+	neg := v < 0
+	if neg {
+		v = -v
+	}
+	s := fmt.Sprintf("%d.%04d", v/10000, v%10000)
+	for len(s) > 0 && s[len(s)-1] == '0' && s[len(s)-3] != '.' {
+		s = s[:len(s)-1]
+	}
+	if neg {
+		s = "-" + s
+	}
+	return s
 }
