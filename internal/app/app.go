@@ -123,7 +123,7 @@ func (a *App) routes() http.Handler {
 		fmt.Fprintln(w, "ready")
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(a.Registry, promhttp.HandlerOpts{}))
-	mux.Handle("/", web.New(web.Deps{Auth: a.Auth, Customers: a.Customers, Notify: a.Notify, Scans: a.Jobs, Imports: a.Jobs, Sales: a.Sales, BoardHub: a.Board, Audit: a.Store, Log: a.Log,
+	mux.Handle("/", web.New(web.Deps{Auth: a.Auth, Customers: a.Customers, Notify: a.Notify, Scans: a.Jobs, Imports: a.Jobs, Sales: a.Sales, Orders: a.Orders, BoardHub: a.Board, Audit: a.Store, Log: a.Log,
 		SecureCookies: a.Config.SecureCookies, BaseURL: a.Config.BaseURL, RequestID: RequestID, Version: a.version}))
 	// Cross-origin state changes are refused everywhere; API clients send no
 	// browser origin headers and pass.

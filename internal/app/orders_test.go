@@ -50,6 +50,13 @@ func TestAPIOrdersAndPurchaseSummary(t *testing.T) {
 		if len(r.List) != 2 {
 			t.Fatalf("orders: %s", r.Raw)
 		}
+		c := signIn(t, h, "north@example.com", "long enough password")
+		status, page, _ := get(t, c, fmt.Sprintf("%s/customers/%d", h.Server.URL, cid))
+		for _, want := range []string{"Purchases", "Total spent", "5.18 GBP", "Customer since", "Blue mug (2)"} {
+			if status != 200 || !strings.Contains(page, want) {
+				t.Fatalf("profile lacks %q (%d)", want, status)
+			}
+		}
 	})
 }
 

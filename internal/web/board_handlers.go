@@ -230,3 +230,16 @@ func (s *site) boardEvents(w http.ResponseWriter, r *http.Request, a auth.Actor)
 // stamp writes a time with a fixed width, so that the board's script can
 // compare two as text.
 func stamp(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000000Z") }
+
+// scaled writes an order amount (ten-thousandths) with two decimals.
+func scaled(v int64) string {
+	return strings.TrimSuffix(formatMoney(v/100, ""), " ")
+}
+
+// orderCurrency is the currency of a customer's latest orders.
+func orderCurrency(os []sales.Order) string {
+	if len(os) > 0 {
+		return os[0].Currency
+	}
+	return ""
+}

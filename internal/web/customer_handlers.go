@@ -433,6 +433,16 @@ func (s *site) customerProfile(w http.ResponseWriter, r *http.Request, a auth.Ac
 	if p.OnLists, err = s.Customers.StaticListsOf(ctx, a, id); err != nil {
 		return err
 	}
+	if a.Can(auth.SalesRead) {
+		ps, err := s.Orders.Summary(ctx, a, id)
+		if err != nil {
+			return err
+		}
+		p.Purchases = &ps
+		if p.Orders, err = s.Orders.Orders(ctx, a, id, 5); err != nil {
+			return err
+		}
+	}
 	if c.Kind == customer.Organization {
 		h, err := s.Customers.AccountHierarchy(ctx, a, id)
 		if err != nil {

@@ -44,6 +44,7 @@ type Deps struct {
 	Scans         ScanQueue
 	Imports       ImportQueue
 	Sales         *sales.Service
+	Orders        *sales.OrderService
 	BoardHub      *sales.Hub
 	Audit         AuditLog
 	Log           *slog.Logger
