@@ -258,6 +258,33 @@ func measure(o options, bin string, env []string, rows []row) error {
 		fmt.Sprintf("p50 %s, p99 %s", ms(pct(lat, 50)), ms(pct(lat, 99))), "p99 < 150 ms",
 		verdict(pct(lat, 99) <= 150*time.Millisecond)})
 
+	// 10,000 stock changes in one synchronisation, twice: new products, then
+	// changed levels of known ones.
+	for round := range 2 {
+		items := make([]map[string]any, 10000)
+		for i := range items {
+			items[i] = map[string]any{"sku": fmt.Sprintf("BENCH-%05d", i%5000), "location": fmt.Sprintf("store-%d", i/5000),
+				"on_hand": i + round}
+		}
+		buf, _ := json.Marshal(map[string]any{"items": items})
+		req, _ := http.NewRequest("POST", b.base+"/api/v1/inventory/sync", bytes.NewReader(buf))
+		req.Header.Set("Authorization", "Bearer "+b.token)
+		req.Header.Set("Content-Type", "application/json")
+		start := time.Now()
+		res, err := b.client.Do(req)
+		if err != nil {
+			return err
+		}
+		io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		took := time.Since(start)
+		if res.StatusCode != http.StatusOK {
+			return fmt.Errorf("inventory sync: %d", res.StatusCode)
+		}
+		name := []string{"10,000 stock levels, 5,000 new products (one sync request)", "10,000 stock changes (one sync request)"}[round]
+		rows = append(rows, row{name, fmt.Sprintf("%.2f s", took.Seconds()), "< 2 s", verdict(took < 2*time.Second)})
+	}
+
 	rss, err := peakRSS(srv.Process.Pid)
 	if err != nil {
 		return err

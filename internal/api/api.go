@@ -43,6 +43,7 @@ type Deps struct {
 	Notify       *notify.Service
 	Sales        *sales.Service
 	Orders       *sales.OrderService
+	Catalogue    *sales.Catalogue
 	Log          *slog.Logger
 	MaxBodyBytes int64
 	Version      string
@@ -94,6 +95,7 @@ func New(d Deps) http.Handler {
 	s.registerHierarchy(api)
 	s.registerSales(api)
 	s.registerOrders(api)
+	s.registerProducts(api)
 	return s.authenticate(s.idempotent(mux))
 }
 

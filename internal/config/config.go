@@ -28,6 +28,7 @@ type Config struct {
 	MaxBodyBytes    int64
 	SQLiteCacheMB   int
 	PprofAddr       string
+	InventorySecret string
 }
 
 // Var documents one setting for the README and `scrms help`.
@@ -48,6 +49,7 @@ var Vars = []Var{
 	{"SCRMS_JOBS", "jobs", "true", "run background jobs in this process"},
 	{"SCRMS_MAX_BODY_BYTES", "max-body-bytes", "1048576", "largest request body accepted"},
 	{"SCRMS_SQLITE_CACHE_MB", "sqlite-cache-mb", "64", "SQLite page cache of the writer in MB (each reader gets a quarter)"},
+	{"SCRMS_INVENTORY_SECRET", "inventory-secret", "", "shared secret that signs the inventory system's stock webhooks (POST /webhooks/inventory); empty: the webhook is off"},
 	{"SCRMS_PPROF_ADDR", "pprof-addr", "", "HOST:PORT for Go's profiler (net/http/pprof); empty: off. Keep it on loopback"},
 }
 
@@ -132,6 +134,10 @@ func Load(args []string, getenv func(string) string, extra func(*flag.FlagSet)) 
 		bad("max-body-bytes", "must be a whole number of bytes, at least 1024")
 	}
 	c.PprofAddr = raw["pprof-addr"]
+	c.InventorySecret = raw["inventory-secret"]
+	if c.InventorySecret != "" && len(c.InventorySecret) < 16 {
+		bad("inventory-secret", "must be at least 16 characters")
+	}
 	if c.PprofAddr != "" {
 		if _, _, err := net.SplitHostPort(c.PprofAddr); err != nil {
 			bad("pprof-addr", "must be HOST:PORT, e.g. 127.0.0.1:6060")
