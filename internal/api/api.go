@@ -44,6 +44,7 @@ type Deps struct {
 	Sales        *sales.Service
 	Orders       *sales.OrderService
 	Catalogue    *sales.Catalogue
+	Leads        *sales.LeadService
 	Log          *slog.Logger
 	MaxBodyBytes int64
 	Version      string
@@ -96,6 +97,7 @@ func New(d Deps) http.Handler {
 	s.registerSales(api)
 	s.registerOrders(api)
 	s.registerProducts(api)
+	s.registerLeads(api)
 	return s.authenticate(s.idempotent(mux))
 }
 

@@ -39,6 +39,8 @@ type App struct {
 	Sales     *sales.Service
 	Orders    *sales.OrderService
 	Catalogue *sales.Catalogue
+	Leads     *sales.LeadService
+	forms     formLimiter
 	Board     *sales.Hub
 	Jobs      *jobs.Runner
 	Handler   http.Handler
@@ -89,6 +91,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, version strin
 	})
 	a.Orders = sales.NewOrderService(st, a.Customers, opt.Now)
 	a.Catalogue = sales.NewCatalogue(st, opt.Now)
+	a.Leads = sales.NewLeadService(st, a.Customers, a.Sales, opt.Now)
 	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewDBStatsCollector(st.DB(), "write"))
 	if st.ReadDB() != st.DB() {
@@ -105,7 +108,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, version strin
 
 func (a *App) routes() http.Handler {
 	mux := http.NewServeMux()
-	apiHandler := api.New(api.Deps{Auth: a.Auth, Customers: a.Customers, Audit: a.Store, Idempotency: a.Store, Scans: a.Jobs, Imports: a.Jobs, Notify: a.Notify, Sales: a.Sales, Orders: a.Orders, Catalogue: a.Catalogue,
+	apiHandler := api.New(api.Deps{Auth: a.Auth, Customers: a.Customers, Audit: a.Store, Idempotency: a.Store, Scans: a.Jobs, Imports: a.Jobs, Notify: a.Notify, Sales: a.Sales, Orders: a.Orders, Catalogue: a.Catalogue, Leads: a.Leads,
 		Log: a.Log, MaxBodyBytes: a.Config.MaxBodyBytes, Version: a.version, BaseURL: a.Config.BaseURL,
 		RequestID: RequestID})
 	mux.Handle(api.Prefix+"/", http.StripPrefix(api.Prefix, apiHandler))
@@ -125,12 +128,17 @@ func (a *App) routes() http.Handler {
 		fmt.Fprintln(w, "ready")
 	})
 	mux.HandleFunc("POST /webhooks/inventory", a.inventoryWebhook)
+	mux.HandleFunc("POST /forms/{key}", a.leadForm)
+	mux.HandleFunc("OPTIONS /forms/{key}", a.leadForm)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(a.Registry, promhttp.HandlerOpts{}))
 	mux.Handle("/", web.New(web.Deps{Auth: a.Auth, Customers: a.Customers, Notify: a.Notify, Scans: a.Jobs, Imports: a.Jobs, Sales: a.Sales, Orders: a.Orders, BoardHub: a.Board, Audit: a.Store, Log: a.Log,
 		SecureCookies: a.Config.SecureCookies, BaseURL: a.Config.BaseURL, RequestID: RequestID, Version: a.version}))
 	// Cross-origin state changes are refused everywhere; API clients send no
 	// browser origin headers and pass.
-	protected := http.NewCrossOriginProtection().Handler(mux)
+	cop := http.NewCrossOriginProtection()
+	// Web forms are posted from the business's own sites, by design.
+	cop.AddInsecureBypassPattern("POST /forms/{key}")
+	protected := cop.Handler(mux)
 	return observe(a.Log, newHTTPMetrics(a.Registry), protected)
 }
 

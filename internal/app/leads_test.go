@@ -1,0 +1,125 @@
+package app_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/scrms/scrms/internal/app/apptest"
+	"github.com/scrms/scrms/internal/auth"
+)
+
+func TestLeadsFromWebFormsToCustomers(t *testing.T) {
+	engines(t, func(t *testing.T, h *apptest.Harness) {
+		eu, us := h.Team("EU"), h.Team("US")
+		r1, t1 := h.User("rep1@example.com", auth.RoleSales, eu)
+		r2, _ := h.User("rep2@example.com", auth.RoleSales, eu)
+		r3, _ := h.User("rep3@example.com", auth.RoleSales, eu)
+		_, usTok := h.User("usrep@example.com", auth.RoleSales, us)
+		r := h.Do("POST", "/lead-forms", h.AdminToken, map[string]any{"name": "Contact us", "team_id": eu, "campaign": "autumn"})
+		wantStatus(t, r, http.StatusCreated)
+		post := r.JSON["post_url"].(string)
+		if !strings.HasSuffix(post, "/forms/"+r.JSON["key"].(string)) {
+			t.Fatalf("form: %s", r.Raw)
+		}
+		formURL := h.Server.URL + "/forms/" + r.JSON["key"].(string)
+		sendJSON := func(body map[string]any) int {
+			b, _ := json.Marshal(body)
+			req, _ := http.NewRequest("POST", formURL, bytes.NewReader(b))
+			req.Header.Set("Content-Type", "application/json")
+			req.Header.Set("Origin", "https://www.shop.example")
+			req.Header.Set("Sec-Fetch-Site", "cross-site")
+			res, err := http.DefaultClient.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			res.Body.Close()
+			return res.StatusCode
+		}
+		// An HTML form post from the business's site, with UTM parameters.
+		res, err := http.PostForm(formURL, url.Values{"name": {"Lena Fischer"}, "email": {"lena@fischer-bau.example"},
+			"company": {"Fischer Bau GmbH"}, "job_title": {"Head of Purchasing"}, "country": {"Germany"},
+			"message": {"We need 40 units by March."}, "utm_source": {"google"}, "utm_medium": {"cpc"}, "website": {""}})
+		if err != nil || res.StatusCode != http.StatusCreated {
+			t.Fatalf("form post: %v %v", err, res.StatusCode)
+		}
+		res.Body.Close()
+		for i, email := range []string{"a@gmail.com", "b@example.org", "c@example.net"} {
+			if got := sendJSON(map[string]any{"first_name": fmt.Sprint("Person", i), "email": email}); got != http.StatusCreated {
+				t.Fatalf("JSON form post answered %d", got)
+			}
+		}
+		// A robot fills the hidden field: thanked, not stored.
+		if got := sendJSON(map[string]any{"first_name": "Bot", "email": "bot@spam.example", "website": "http://spam.example"}); got != http.StatusCreated {
+			t.Fatalf("honeypot answered %d", got)
+		}
+		// The sixth post within a minute from one address is refused.
+		if got := sendJSON(map[string]any{"first_name": "Late", "email": "late@example.com"}); got != http.StatusTooManyRequests {
+			t.Fatalf("flood answered %d", got)
+		}
+		if got := sendJSON(map[string]any{}); got != http.StatusTooManyRequests {
+			t.Fatalf("flood answered %d", got)
+		}
+
+		r = h.Do("GET", "/leads", h.AdminToken, nil)
+		wantStatus(t, r, http.StatusOK)
+		if len(r.List) != 4 {
+			t.Fatalf("leads: %s", r.Raw)
+		}
+		top := r.List[0].(map[string]any)
+		if top["company"] != "Fischer Bau GmbH" || top["country"] != "DE" || top["source"] != "web_form" ||
+			top["campaign"] != "autumn" || top["utm"].(map[string]any)["medium"] != "cpc" {
+			t.Fatalf("best lead: %v", top)
+		}
+		reasons := fmt.Sprint(top["score_reasons"])
+		for _, want := range []string{"gives a company", "business email address", "head of a department", "wrote a message",
+			"came from a paid search ad"} {
+			if !strings.Contains(reasons, want) {
+				t.Fatalf("score reasons %s lack %q", reasons, want)
+			}
+		}
+		// Round robin over the team's three representatives, in order of arrival.
+		owners := map[float64]int{}
+		for _, l := range r.List {
+			owners[l.(map[string]any)["owner_id"].(float64)]++
+		}
+		if owners[float64(r1.ID)] != 2 || owners[float64(r2.ID)] != 1 || owners[float64(r3.ID)] != 1 {
+			t.Fatalf("assignment: %v", owners)
+		}
+		leadID := int64(top["id"].(float64))
+		path := fmt.Sprintf("/leads/%d", leadID)
+		wantProblem(t, h.Do("GET", path, usTok, nil), http.StatusNotFound)
+		wantProblem(t, h.Do("PATCH", path, t1, map[string]any{"status": "disqualified"}), 422, "status_reason")
+
+		// Lena already is a customer (she bought before): the conversion attaches to her.
+		lena := h.Do("POST", "/customers", h.AdminToken, map[string]any{"kind": "person", "first_name": "Lena",
+			"last_name": "Fischer", "emails": []map[string]any{{"address": "lena@fischer-bau.example"}}}).ID()
+		wantStatus(t, h.Do("PATCH", path, h.AdminToken, map[string]any{"status": "qualified", "estimated_value": 4800000}), http.StatusOK)
+		r = h.Do("POST", path+"/convert", h.AdminToken, map[string]any{"create_opportunity": true, "currency": "EUR"})
+		wantStatus(t, r, http.StatusOK)
+		if r.JSON["person_id"] != float64(lena) || r.JSON["attached_to_existing"] != true || r.JSON["organization_id"] == nil {
+			t.Fatalf("conversion: %s", r.Raw)
+		}
+		opp := r.JSON["opportunity"].(map[string]any)
+		if opp["amount"] != float64(4800000) || opp["customer_name"] != "Fischer Bau GmbH" {
+			t.Fatalf("opportunity: %v", opp)
+		}
+		org := int64(r.JSON["organization_id"].(float64))
+		if rr := h.Do("GET", fmt.Sprintf("/customers/%d/relationships", lena), h.AdminToken, nil); !containsText(rr.Raw, "works for") ||
+			!containsText(rr.Raw, fmt.Sprintf(`"other_customer_id":%d`, org)) {
+			t.Fatalf("relationship: %s", rr.Raw)
+		}
+		wantProblem(t, h.Do("POST", path+"/convert", h.AdminToken, nil), http.StatusConflict)
+		r = h.Do("GET", path, h.AdminToken, nil)
+		if r.JSON["status"] != "converted" || r.JSON["customer_id"] != float64(lena) || r.JSON["opportunity_id"] == nil {
+			t.Fatalf("converted lead: %s", r.Raw)
+		}
+		if rr := h.Do("GET", "/audit?entity_type=lead&action=convert", h.AdminToken, nil); len(rr.List) != 1 {
+			t.Fatalf("conversion not audited: %s", rr.Raw)
+		}
+	})
+}
