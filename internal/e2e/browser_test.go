@@ -191,7 +191,7 @@ func TestBrowserPhoneWidth(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#password"), "correct horse battery"),
 		chromedp.Click(chromedp.CSS("button[type=submit]")),
 		chromedp.WaitVisible(chromedp.CSS("#global-search")))
-	for _, path := range []string{"/", "/customers", "/customers/new", "/customers/1", "/account", "/admin/users", "/help/guide", "/duplicates", "/notifications", "/sales"} {
+	for _, path := range []string{"/", "/customers", "/customers/new", "/customers/1", "/account", "/admin/users", "/help/guide", "/duplicates", "/notifications", "/sales", "/leads"} {
 		do(t, ctx, "open "+path, chromedp.Navigate(h.Server.URL+path), chromedp.WaitVisible(chromedp.CSS("h1")))
 		w, err := chromedp.Run(ctx, chromedp.Evaluate[int]("document.documentElement.scrollWidth"))
 		if err != nil {
@@ -431,5 +431,34 @@ func TestBrowserBoardDragAndLiveUpdate(t *testing.T) {
 	r = h.Do("GET", "/opportunities/"+ids[1]+"/history", h.AdminToken, nil)
 	if len(r.List) != 2 {
 		t.Fatalf("history after the touch move: %s", r.Raw)
+	}
+}
+
+func TestBrowserLeadToCustomer(t *testing.T) {
+	h := apptest.New(t, store.SQLite)
+	ctx := signedIn(t, h.Server.URL)
+	do(t, ctx, "add a lead",
+		chromedp.Navigate(h.Server.URL+"/leads"),
+		chromedp.Click(chromedp.CSS("details.card summary")),
+		chromedp.SendKeys(chromedp.CSS("#l-first"), "Ines"),
+		chromedp.SendKeys(chromedp.CSS("#l-last"), "Moreau"),
+		chromedp.SendKeys(chromedp.CSS("#l-company"), "Moreau & Fils"),
+		chromedp.SendKeys(chromedp.CSS("#l-email"), "ines@moreau.example"),
+		chromedp.SendKeys(chromedp.CSS("#l-value"), "12000"),
+		chromedp.Click(chromedp.CSS("form[action='/leads'] button")),
+		chromedp.WaitVisible(chromedp.CSS("#score")))
+	if got := text(t, ctx, "#score"); !strings.Contains(got, "gives a company") || !strings.Contains(got, "business email address") {
+		t.Fatalf("score: %q", got)
+	}
+	do(t, ctx, "convert it", chromedp.Click(chromedp.CSS("#convert-lead")), chromedp.WaitVisible(chromedp.CSS("#timeline-title")))
+	if got := text(t, ctx, ".flash"); !strings.Contains(got, "Converted into a new customer") || !strings.Contains(got, "Opportunity") {
+		t.Fatalf("after converting: %q", got)
+	}
+	if got := text(t, ctx, "h1"); !strings.Contains(got, "Ines Moreau") {
+		t.Fatalf("landed on %q", got)
+	}
+	r := h.Do("GET", "/opportunities", h.AdminToken, nil)
+	if len(r.List) != 1 || r.List[0].(map[string]any)["amount"] != float64(1200000) {
+		t.Fatalf("opportunity: %s", r.Raw)
 	}
 }

@@ -45,6 +45,7 @@ type Deps struct {
 	Imports       ImportQueue
 	Sales         *sales.Service
 	Orders        *sales.OrderService
+	Leads         *sales.LeadService
 	BoardHub      *sales.Hub
 	Audit         AuditLog
 	Log           *slog.Logger
@@ -108,6 +109,11 @@ func (s *site) routes() http.Handler {
 	mux.Handle("POST /customers/{id}/notes/{note}/delete", s.user(s.noteDelete))
 
 	mux.Handle("GET /sales", s.user(s.salesHome))
+	mux.Handle("GET /leads", s.user(s.leadsPage))
+	mux.Handle("POST /leads", s.user(s.leadCreate))
+	mux.Handle("GET /leads/{id}", s.user(s.leadPage))
+	mux.Handle("POST /leads/{id}/status", s.user(s.leadStatus))
+	mux.Handle("POST /leads/{id}/convert", s.user(s.leadConvert))
 	mux.Handle("GET /pipelines/{id}/board", s.user(s.boardPage))
 	mux.Handle("GET /pipelines/{id}/events", s.user(s.boardEvents))
 	mux.Handle("POST /pipelines/{id}/opportunities", s.user(s.opportunityCreate))
