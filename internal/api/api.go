@@ -45,6 +45,7 @@ type Deps struct {
 	Orders       *sales.OrderService
 	Catalogue    *sales.Catalogue
 	Leads        *sales.LeadService
+	Activities   *sales.ActivityService
 	Log          *slog.Logger
 	MaxBodyBytes int64
 	Version      string
@@ -98,6 +99,7 @@ func New(d Deps) http.Handler {
 	s.registerOrders(api)
 	s.registerProducts(api)
 	s.registerLeads(api)
+	s.registerActivities(api)
 	return s.authenticate(s.idempotent(mux))
 }
 

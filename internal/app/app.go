@@ -30,22 +30,23 @@ import (
 
 // App is a running SCRMS: its store, services and HTTP handler.
 type App struct {
-	Config    config.Config
-	Log       *slog.Logger
-	Store     *store.Store
-	Auth      *auth.Service
-	Customers *customer.Service
-	Notify    *notify.Service
-	Sales     *sales.Service
-	Orders    *sales.OrderService
-	Catalogue *sales.Catalogue
-	Leads     *sales.LeadService
-	forms     formLimiter
-	Board     *sales.Hub
-	Jobs      *jobs.Runner
-	Handler   http.Handler
-	Registry  *prometheus.Registry
-	version   string
+	Config     config.Config
+	Log        *slog.Logger
+	Store      *store.Store
+	Auth       *auth.Service
+	Customers  *customer.Service
+	Notify     *notify.Service
+	Sales      *sales.Service
+	Orders     *sales.OrderService
+	Catalogue  *sales.Catalogue
+	Leads      *sales.LeadService
+	Activities *sales.ActivityService
+	forms      formLimiter
+	Board      *sales.Hub
+	Jobs       *jobs.Runner
+	Handler    http.Handler
+	Registry   *prometheus.Registry
+	version    string
 }
 
 // Options adjust an App for tests and tools.
@@ -97,18 +98,22 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, version strin
 	if st.ReadDB() != st.DB() {
 		a.Registry.MustRegister(collectors.NewDBStatsCollector(st.ReadDB(), "read"))
 	}
-	a.Jobs, err = jobs.New(ctx, st, a.Customers, a.Auth, cfg.DatabaseURL, log, a.Registry, cfg.Jobs)
+	remind := func(ctx context.Context, id int64, at time.Time) (bool, error) {
+		return a.Activities.SendReminder(ctx, id, at)
+	}
+	a.Jobs, err = jobs.New(ctx, st, a.Customers, a.Auth, remind, cfg.DatabaseURL, log, a.Registry, cfg.Jobs)
 	if err != nil {
 		st.Close()
 		return nil, err
 	}
+	a.Activities = sales.NewActivityService(st, a.Jobs, a.Customers, opt.Now)
 	a.Handler = a.routes()
 	return a, nil
 }
 
 func (a *App) routes() http.Handler {
 	mux := http.NewServeMux()
-	apiHandler := api.New(api.Deps{Auth: a.Auth, Customers: a.Customers, Audit: a.Store, Idempotency: a.Store, Scans: a.Jobs, Imports: a.Jobs, Notify: a.Notify, Sales: a.Sales, Orders: a.Orders, Catalogue: a.Catalogue, Leads: a.Leads,
+	apiHandler := api.New(api.Deps{Auth: a.Auth, Customers: a.Customers, Audit: a.Store, Idempotency: a.Store, Scans: a.Jobs, Imports: a.Jobs, Notify: a.Notify, Sales: a.Sales, Orders: a.Orders, Catalogue: a.Catalogue, Leads: a.Leads, Activities: a.Activities,
 		Log: a.Log, MaxBodyBytes: a.Config.MaxBodyBytes, Version: a.version, BaseURL: a.Config.BaseURL,
 		RequestID: RequestID})
 	mux.Handle(api.Prefix+"/", http.StripPrefix(api.Prefix, apiHandler))
@@ -131,7 +136,7 @@ func (a *App) routes() http.Handler {
 	mux.HandleFunc("POST /forms/{key}", a.leadForm)
 	mux.HandleFunc("OPTIONS /forms/{key}", a.leadForm)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(a.Registry, promhttp.HandlerOpts{}))
-	mux.Handle("/", web.New(web.Deps{Auth: a.Auth, Customers: a.Customers, Notify: a.Notify, Scans: a.Jobs, Imports: a.Jobs, Sales: a.Sales, Orders: a.Orders, Leads: a.Leads, BoardHub: a.Board, Audit: a.Store, Log: a.Log,
+	mux.Handle("/", web.New(web.Deps{Auth: a.Auth, Customers: a.Customers, Notify: a.Notify, Scans: a.Jobs, Imports: a.Jobs, Sales: a.Sales, Orders: a.Orders, Leads: a.Leads, Activities: a.Activities, BoardHub: a.Board, Audit: a.Store, Log: a.Log,
 		SecureCookies: a.Config.SecureCookies, BaseURL: a.Config.BaseURL, RequestID: RequestID, Version: a.version}))
 	// Cross-origin state changes are refused everywhere; API clients send no
 	// browser origin headers and pass.

@@ -56,7 +56,7 @@ type InteractionInput struct {
 
 // relatedTypes are the records an interaction may point to; more arrive with
 // the sales and service areas.
-var relatedTypes = []string{"", "lead", "opportunity", "case", "order", "campaign"}
+var relatedTypes = []string{"", "lead", "opportunity", "case", "order", "campaign", "activity"}
 
 func (in *InteractionInput) validate(now time.Time) error {
 	var f fault.Fields

@@ -129,6 +129,31 @@ func (w *importWorker) Work(ctx context.Context, j *river.Job[ImportArgs]) error
 // Timeout lets a large import run for hours.
 func (w *importWorker) Timeout(*river.Job[ImportArgs]) time.Duration { return 6 * time.Hour }
 
+// RemindFunc sends an activity's reminder scheduled for a time, once.
+type RemindFunc func(ctx context.Context, activityID int64, scheduledFor time.Time) (bool, error)
+
+// ReminderArgs asks for an activity's reminder to be sent at its time.
+type ReminderArgs struct {
+	ActivityID int64     `json:"activity_id"`
+	At         time.Time `json:"at"`
+}
+
+// Kind names the job.
+func (ReminderArgs) Kind() string { return "reminder" }
+
+type reminderWorker struct {
+	river.WorkerDefaults[ReminderArgs]
+	remind RemindFunc
+}
+
+// Work sends the reminder. The job is kept in the database until it runs,
+// so a reminder due while SCRMS was stopped goes out when it starts again;
+// sending twice is prevented by the activity's reminded_at.
+func (w *reminderWorker) Work(ctx context.Context, j *river.Job[ReminderArgs]) error {
+	_, err := w.remind(ctx, j.Args.ActivityID, j.Args.At)
+	return err
+}
+
 type cleanupWorker struct {
 	river.WorkerDefaults[CleanupArgs]
 	store *store.Store
@@ -140,8 +165,8 @@ func (w *cleanupWorker) Work(ctx context.Context, _ *river.Job[CleanupArgs]) err
 
 // New migrates River's tables and builds the client. With enabled false the
 // runner starts no workers and no periodic jobs (a web-only instance).
-func New(ctx context.Context, st *store.Store, customers *customer.Service, accounts *auth.Service, databaseURL string,
-	log *slog.Logger, reg prometheus.Registerer, enabled bool) (*Runner, error) {
+func New(ctx context.Context, st *store.Store, customers *customer.Service, accounts *auth.Service, remind RemindFunc,
+	databaseURL string, log *slog.Logger, reg prometheus.Registerer, enabled bool) (*Runner, error) {
 	r := &Runner{enabled: enabled, log: log,
 		done: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "scrms_jobs_total",
 			Help: "Background jobs finished, by kind and outcome."}, []string{"kind", "outcome"})}
@@ -150,6 +175,7 @@ func New(ctx context.Context, st *store.Store, customers *customer.Service, acco
 	river.AddWorker(workers, &cleanupWorker{store: st})
 	river.AddWorker(workers, &duplicateScanWorker{customers: customers, log: log.With("component", "jobs")})
 	river.AddWorker(workers, &importWorker{customers: customers, accounts: accounts, log: log.With("component", "jobs")})
+	river.AddWorker(workers, &reminderWorker{remind: remind})
 	cfg := &river.Config{
 		Logger:  log.With("component", "jobs"),
 		Workers: workers,
@@ -252,6 +278,16 @@ func (r *Runner) EnqueueImport(ctx context.Context, importID int64) error {
 	_, err := r.client.Insert(ctx, ImportArgs{ImportID: importID}, &river.InsertOpts{MaxAttempts: 5})
 	if err != nil {
 		return fmt.Errorf("jobs: enqueue import: %w", err)
+	}
+	return nil
+}
+
+// ScheduleReminder queues an activity's reminder for its time.
+func (r *Runner) ScheduleReminder(ctx context.Context, activityID int64, at time.Time) error {
+	_, err := r.client.Insert(ctx, ReminderArgs{ActivityID: activityID, At: at.UTC()},
+		&river.InsertOpts{ScheduledAt: at, MaxAttempts: 10, UniqueOpts: river.UniqueOpts{ByArgs: true}})
+	if err != nil {
+		return fmt.Errorf("jobs: schedule reminder: %w", err)
 	}
 	return nil
 }

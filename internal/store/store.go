@@ -33,6 +33,8 @@ const (
 
 // Store is the database behind SCRMS.
 type Store struct {
+	closeOnce  sync.Once
+	closeErr   error
 	engine     Engine
 	write      *sql.DB // SQLite: the one writer connection; PostgreSQL: the pool
 	read       *sql.DB // SQLite: a pool of readers; PostgreSQL: the same pool
@@ -164,8 +166,13 @@ func (s *Store) DB() *sql.DB { return s.write }
 // ReadDB returns the pool that reads.
 func (s *Store) ReadDB() *sql.DB { return s.read }
 
-// Close closes every connection.
+// Close closes every connection; closing again does nothing.
 func (s *Store) Close() error {
+	s.closeOnce.Do(func() { s.closeErr = s.close() })
+	return s.closeErr
+}
+
+func (s *Store) close() error {
 	var errs []error
 	if s.group != nil {
 		s.group.close()

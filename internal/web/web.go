@@ -46,6 +46,7 @@ type Deps struct {
 	Sales         *sales.Service
 	Orders        *sales.OrderService
 	Leads         *sales.LeadService
+	Activities    *sales.ActivityService
 	BoardHub      *sales.Hub
 	Audit         AuditLog
 	Log           *slog.Logger
@@ -109,6 +110,9 @@ func (s *site) routes() http.Handler {
 	mux.Handle("POST /customers/{id}/notes/{note}/delete", s.user(s.noteDelete))
 
 	mux.Handle("GET /sales", s.user(s.salesHome))
+	mux.Handle("GET /today", s.user(s.todayPage))
+	mux.Handle("POST /activities", s.user(s.activityCreate))
+	mux.Handle("POST /activities/{id}/done", s.user(s.activityDone))
 	mux.Handle("GET /leads", s.user(s.leadsPage))
 	mux.Handle("POST /leads", s.user(s.leadCreate))
 	mux.Handle("GET /leads/{id}", s.user(s.leadPage))
