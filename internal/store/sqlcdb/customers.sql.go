@@ -90,9 +90,43 @@ SELECT id, kind, first_name, last_name, org_name, display_name, sort_name, lifec
 FROM customers WHERE id = ?1
 `
 
-func (q *Queries) FindCustomer(ctx context.Context, id int64) (Customer, error) {
+type FindCustomerRow struct {
+	ID                  int64
+	Kind                string
+	FirstName           string
+	LastName            string
+	OrgName             string
+	DisplayName         string
+	SortName            string
+	LifecycleStage      string
+	Status              string
+	OwnerID             sql.NullInt64
+	TeamID              sql.NullInt64
+	ExternalID          sql.NullString
+	SearchNames         string
+	SearchContacts      string
+	CreatedBy           sql.NullInt64
+	CreatedAt           time.Time
+	UpdatedAt           time.Time
+	DeletedAt           sql.NullTime
+	BirthDate           string
+	Language            string
+	TimeZone            string
+	PreferredChannel    string
+	QuietHours          string
+	ReferralSource      string
+	Website             string
+	Industry            string
+	MergedInto          sql.NullInt64
+	ErasedAt            sql.NullTime
+	PreferredCategories string
+	PreferredBrands     string
+	ContactTimes        string
+}
+
+func (q *Queries) FindCustomer(ctx context.Context, id int64) (FindCustomerRow, error) {
 	row := q.db.QueryRowContext(ctx, findCustomer, id)
-	var i Customer
+	var i FindCustomerRow
 	err := row.Scan(
 		&i.ID,
 		&i.Kind,

@@ -9,6 +9,28 @@ import (
 	"time"
 )
 
+type Activity struct {
+	ID            int64
+	Kind          string
+	Subject       string
+	Notes         string
+	DueAt         sql.NullTime
+	RemindAt      sql.NullTime
+	RemindedAt    sql.NullTime
+	DoneAt        sql.NullTime
+	Recurrence    string
+	Attendees     string
+	OwnerID       sql.NullInt64
+	TeamID        sql.NullInt64
+	CustomerID    sql.NullInt64
+	LeadID        sql.NullInt64
+	OpportunityID sql.NullInt64
+	InteractionID sql.NullInt64
+	CreatedBy     sql.NullInt64
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
 type ApiToken struct {
 	ID         int64
 	UserID     int64
@@ -91,6 +113,10 @@ type Customer struct {
 	PreferredCategories string
 	PreferredBrands     string
 	ContactTimes        string
+	OrderCount          int64
+	TotalSpent          int64
+	FirstOrderAt        sql.NullTime
+	LastOrderAt         sql.NullTime
 }
 
 type CustomerAddress struct {
@@ -259,6 +285,7 @@ type Import struct {
 	Skipped     int64
 	Rejected    int64
 	Error       string
+	Kind        string
 }
 
 type ImportChunk struct {
@@ -292,6 +319,64 @@ type Interaction struct {
 	CreatedAt       time.Time
 }
 
+type Lead struct {
+	ID             int64
+	Status         string
+	StatusReason   string
+	FirstName      string
+	LastName       string
+	Company        string
+	JobTitle       string
+	Email          string
+	Phone          string
+	Country        string
+	Message        string
+	EstimatedValue int64
+	Source         string
+	FormKey        string
+	Campaign       string
+	UtmSource      string
+	UtmMedium      string
+	UtmCampaign    string
+	UtmTerm        string
+	UtmContent     string
+	Score          int64
+	ScoreReasons   string
+	OwnerID        sql.NullInt64
+	TeamID         sql.NullInt64
+	CustomerID     sql.NullInt64
+	OpportunityID  sql.NullInt64
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	LastActivityAt time.Time
+	ConvertedAt    sql.NullTime
+}
+
+type LeadForm struct {
+	ID        int64
+	FormKey   string
+	Name      string
+	TeamID    sql.NullInt64
+	Campaign  string
+	Active    bool
+	CreatedAt time.Time
+}
+
+type LeadScoreRule struct {
+	ID     int64
+	Kind   string
+	Field  string
+	Op     string
+	Value  string
+	Points int64
+	Label  string
+}
+
+type LeadTerritory struct {
+	Country string
+	TeamID  int64
+}
+
 type LoginAttempt struct {
 	ID        int64
 	Email     string
@@ -309,6 +394,98 @@ type Notification struct {
 	Link      string
 	CreatedAt time.Time
 	ReadAt    sql.NullTime
+}
+
+type Opportunity struct {
+	ID             int64
+	PipelineID     int64
+	StageID        int64
+	CustomerID     sql.NullInt64
+	Name           string
+	Amount         int64
+	Currency       string
+	ExpectedClose  string
+	OwnerID        sql.NullInt64
+	TeamID         sql.NullInt64
+	NextStep       string
+	LostReason     string
+	CreatedBy      sql.NullInt64
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+	StageEnteredAt time.Time
+	ClosedAt       sql.NullTime
+	DeletedAt      sql.NullTime
+}
+
+type OpportunityStageHistory struct {
+	ID            int64
+	OpportunityID int64
+	FromStageID   sql.NullInt64
+	ToStageID     int64
+	MovedBy       sql.NullInt64
+	MovedAt       time.Time
+	SecondsInFrom int64
+}
+
+type Order struct {
+	ID         int64
+	CustomerID int64
+	ExternalID sql.NullString
+	OrderedAt  time.Time
+	Currency   string
+	Total      int64
+	LineCount  int64
+	Status     string
+	Source     string
+	ImportID   sql.NullInt64
+	CreatedBy  sql.NullInt64
+	CreatedAt  time.Time
+}
+
+type OrderLine struct {
+	ID          int64
+	OrderID     int64
+	ProductID   sql.NullInt64
+	Sku         string
+	Description string
+	Quantity    int64
+	UnitPrice   int64
+	LineTotal   int64
+}
+
+type Pipeline struct {
+	ID        int64
+	Name      string
+	Position  int64
+	CreatedAt time.Time
+}
+
+type PipelineStage struct {
+	ID          int64
+	PipelineID  int64
+	Name        string
+	Position    int64
+	Probability int64
+	Kind        string
+}
+
+type Product struct {
+	ID        int64
+	Sku       string
+	Name      string
+	Category  string
+	Price     int64
+	Currency  string
+	Active    bool
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+type ProductStock struct {
+	ProductID int64
+	Location  string
+	OnHand    int64
+	UpdatedAt time.Time
 }
 
 type Session struct {
