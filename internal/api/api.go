@@ -46,6 +46,7 @@ type Deps struct {
 	Catalogue    *sales.Catalogue
 	Leads        *sales.LeadService
 	Activities   *sales.ActivityService
+	Targets      *sales.Targets
 	Log          *slog.Logger
 	MaxBodyBytes int64
 	Version      string
@@ -100,6 +101,7 @@ func New(d Deps) http.Handler {
 	s.registerProducts(api)
 	s.registerLeads(api)
 	s.registerActivities(api)
+	s.registerTargets(api)
 	return s.authenticate(s.idempotent(mux))
 }
 

@@ -41,6 +41,7 @@ type App struct {
 	Catalogue  *sales.Catalogue
 	Leads      *sales.LeadService
 	Activities *sales.ActivityService
+	Targets    *sales.Targets
 	forms      formLimiter
 	Board      *sales.Hub
 	Jobs       *jobs.Runner
@@ -93,6 +94,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, version strin
 	a.Orders = sales.NewOrderService(st, a.Customers, opt.Now)
 	a.Catalogue = sales.NewCatalogue(st, opt.Now)
 	a.Leads = sales.NewLeadService(st, a.Customers, a.Sales, opt.Now)
+	a.Targets = sales.NewTargets(st, opt.Now)
 	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewDBStatsCollector(st.DB(), "write"))
 	if st.ReadDB() != st.DB() {
@@ -113,7 +115,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, version strin
 
 func (a *App) routes() http.Handler {
 	mux := http.NewServeMux()
-	apiHandler := api.New(api.Deps{Auth: a.Auth, Customers: a.Customers, Audit: a.Store, Idempotency: a.Store, Scans: a.Jobs, Imports: a.Jobs, Notify: a.Notify, Sales: a.Sales, Orders: a.Orders, Catalogue: a.Catalogue, Leads: a.Leads, Activities: a.Activities,
+	apiHandler := api.New(api.Deps{Auth: a.Auth, Customers: a.Customers, Audit: a.Store, Idempotency: a.Store, Scans: a.Jobs, Imports: a.Jobs, Notify: a.Notify, Sales: a.Sales, Orders: a.Orders, Catalogue: a.Catalogue, Leads: a.Leads, Activities: a.Activities, Targets: a.Targets,
 		Log: a.Log, MaxBodyBytes: a.Config.MaxBodyBytes, Version: a.version, BaseURL: a.Config.BaseURL,
 		RequestID: RequestID})
 	mux.Handle(api.Prefix+"/", http.StripPrefix(api.Prefix, apiHandler))
@@ -136,7 +138,7 @@ func (a *App) routes() http.Handler {
 	mux.HandleFunc("POST /forms/{key}", a.leadForm)
 	mux.HandleFunc("OPTIONS /forms/{key}", a.leadForm)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(a.Registry, promhttp.HandlerOpts{}))
-	mux.Handle("/", web.New(web.Deps{Auth: a.Auth, Customers: a.Customers, Notify: a.Notify, Scans: a.Jobs, Imports: a.Jobs, Sales: a.Sales, Orders: a.Orders, Leads: a.Leads, Activities: a.Activities, BoardHub: a.Board, Audit: a.Store, Log: a.Log,
+	mux.Handle("/", web.New(web.Deps{Auth: a.Auth, Customers: a.Customers, Notify: a.Notify, Scans: a.Jobs, Imports: a.Jobs, Sales: a.Sales, Orders: a.Orders, Leads: a.Leads, Activities: a.Activities, Targets: a.Targets, BoardHub: a.Board, Audit: a.Store, Log: a.Log,
 		SecureCookies: a.Config.SecureCookies, BaseURL: a.Config.BaseURL, RequestID: RequestID, Version: a.version}))
 	// Cross-origin state changes are refused everywhere; API clients send no
 	// browser origin headers and pass.

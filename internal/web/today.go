@@ -13,6 +13,7 @@ import (
 type TodayPage struct {
 	Base
 	Day      sales.MyDay
+	Targets  []sales.Target
 	Now      time.Time
 	CanWrite bool
 }
@@ -23,6 +24,15 @@ func (s *site) todayPage(w http.ResponseWriter, r *http.Request, a auth.Actor) e
 		return err
 	}
 	p := TodayPage{Base: s.pageBase(w, r, a, "My day", "sales"), Day: d, Now: time.Now(), CanWrite: a.Can(auth.SalesWrite)}
+	ts, err := s.Targets.Current(r.Context(), a)
+	if err != nil {
+		return err
+	}
+	for _, t := range ts {
+		if t.UserID == a.UserID {
+			p.Targets = append(p.Targets, t)
+		}
+	}
 	p.Help = "today"
 	return render(w, r, http.StatusOK, todayPage(p))
 }

@@ -213,16 +213,16 @@ func todayPage(p TodayPage) templ.Component {
 				}()
 			}
 			ctx = templ.InitializeContext(ctx)
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 16, "<h1>My day</h1><nav class=\"tabs\" aria-label=\"Sales\"><a href=\"/today\" aria-current=\"page\">My day</a> <a href=\"/sales\">Board</a> <a href=\"/leads\">Leads</a></nav>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 16, "<h1>My day</h1><nav class=\"tabs\" aria-label=\"Sales\"><a href=\"/today\" aria-current=\"page\">My day</a> <a href=\"/sales\">Board</a> <a href=\"/leads\">Leads</a> <a href=\"/forecast\">Forecast</a></nav>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			if len(p.Day.Overdue) > 0 {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 17, "<section class=\"card\" id=\"overdue\"><h2 style=\"margin-top:0\">Overdue</h2>")
+			if len(p.Targets) > 0 {
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 17, "<section class=\"card\" id=\"my-targets\"><h2 style=\"margin-top:0\">My targets</h2>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = activityList(p.Day.Overdue, true).Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = targetCards(p.Targets, ForecastPage{Now: p.Now}).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -231,12 +231,30 @@ func todayPage(p TodayPage) templ.Component {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 19, " <section class=\"card\" id=\"today\"><h2 style=\"margin-top:0\">Today</h2>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 19, " ")
+			if templ_7745c5c3_Err != nil {
+				return templ_7745c5c3_Err
+			}
+			if len(p.Day.Overdue) > 0 {
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, "<section class=\"card\" id=\"overdue\"><h2 style=\"margin-top:0\">Overdue</h2>")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+				templ_7745c5c3_Err = activityList(p.Day.Overdue, true).Render(ctx, templ_7745c5c3_Buffer)
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 21, "</section>")
+				if templ_7745c5c3_Err != nil {
+					return templ_7745c5c3_Err
+				}
+			}
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 22, " <section class=\"card\" id=\"today\"><h2 style=\"margin-top:0\">Today</h2>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			if len(p.Day.Today) == 0 {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 20, "<p class=\"hint\">Nothing due today.</p>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 23, "<p class=\"hint\">Nothing due today.</p>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -245,12 +263,12 @@ func todayPage(p TodayPage) templ.Component {
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 21, "</section>")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 24, "</section>")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			if len(p.Day.Later) > 0 {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 22, "<section class=\"card\" id=\"later\"><h2 style=\"margin-top:0\">Coming up</h2>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 25, "<section class=\"card\" id=\"later\"><h2 style=\"margin-top:0\">Coming up</h2>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
@@ -258,17 +276,17 @@ func todayPage(p TodayPage) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 23, "</section>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 26, "</section>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
 			}
-			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 24, " ")
+			templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 27, " ")
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
 			if p.CanWrite {
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 25, "<details class=\"card\"><summary>New task, call or meeting</summary><form method=\"post\" action=\"/activities\"><div class=\"row three\"><div><label for=\"act-kind\">Kind</label> <select id=\"act-kind\" name=\"kind\"><option value=\"task\">task</option><option value=\"call\">call</option><option value=\"meeting\">meeting</option></select></div><div><label for=\"act-subject\">Subject</label><input id=\"act-subject\" name=\"subject\" type=\"text\" required maxlength=\"300\"></div><div><label for=\"act-due\">Due (UTC)</label><input id=\"act-due\" name=\"due\" type=\"datetime-local\"></div></div><label for=\"act-customer\">Customer number (optional)</label> <input id=\"act-customer\" name=\"customer\" type=\"text\" inputmode=\"numeric\"> <label class=\"inline\"><input type=\"checkbox\" name=\"remind\" value=\"1\" checked> Remind me 15 minutes before</label><div class=\"actions\"><button type=\"submit\">Add</button></div></form></details>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 28, "<details class=\"card\"><summary>New task, call or meeting</summary><form method=\"post\" action=\"/activities\"><div class=\"row three\"><div><label for=\"act-kind\">Kind</label> <select id=\"act-kind\" name=\"kind\"><option value=\"task\">task</option><option value=\"call\">call</option><option value=\"meeting\">meeting</option></select></div><div><label for=\"act-subject\">Subject</label><input id=\"act-subject\" name=\"subject\" type=\"text\" required maxlength=\"300\"></div><div><label for=\"act-due\">Due (UTC)</label><input id=\"act-due\" name=\"due\" type=\"datetime-local\"></div></div><label for=\"act-customer\">Customer number (optional)</label> <input id=\"act-customer\" name=\"customer\" type=\"text\" inputmode=\"numeric\"> <label class=\"inline\"><input type=\"checkbox\" name=\"remind\" value=\"1\" checked> Remind me 15 minutes before</label><div class=\"actions\"><button type=\"submit\">Add</button></div></form></details>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

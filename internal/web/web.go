@@ -47,6 +47,7 @@ type Deps struct {
 	Orders        *sales.OrderService
 	Leads         *sales.LeadService
 	Activities    *sales.ActivityService
+	Targets       *sales.Targets
 	BoardHub      *sales.Hub
 	Audit         AuditLog
 	Log           *slog.Logger
@@ -111,6 +112,7 @@ func (s *site) routes() http.Handler {
 
 	mux.Handle("GET /sales", s.user(s.salesHome))
 	mux.Handle("GET /today", s.user(s.todayPage))
+	mux.Handle("GET /forecast", s.user(s.forecastPage))
 	mux.Handle("POST /activities", s.user(s.activityCreate))
 	mux.Handle("POST /activities/{id}/done", s.user(s.activityDone))
 	mux.Handle("GET /leads", s.user(s.leadsPage))

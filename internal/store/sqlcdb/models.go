@@ -488,6 +488,19 @@ type ProductStock struct {
 	UpdatedAt time.Time
 }
 
+type SalesTarget struct {
+	ID          int64
+	UserID      sql.NullInt64
+	TeamID      sql.NullInt64
+	Metric      string
+	PeriodStart string
+	PeriodEnd   string
+	Target      int64
+	Currency    string
+	CreatedBy   sql.NullInt64
+	CreatedAt   time.Time
+}
+
 type Session struct {
 	TokenHash  string
 	UserID     int64
