@@ -102,6 +102,7 @@ func New(d Deps) http.Handler {
 	s.registerLeads(api)
 	s.registerActivities(api)
 	s.registerTargets(api)
+	s.registerStages(api)
 	return s.authenticate(s.idempotent(mux))
 }
 

@@ -538,3 +538,24 @@ func profileOf(p *ProfileJSON) customer.Profile {
 	}
 	return customer.Profile(*p)
 }
+
+func (s *server) registerStages(api huma.API) {
+	type stagesBody struct {
+		Stages []string `json:"stages" minItems:"2" maxItems:"20" doc:"In order, e.g. prospect, lead, customer, loyal, at_risk, churned."`
+	}
+	huma.Register(api, huma.Operation{OperationID: "get-lifecycle-stages", Method: http.MethodGet,
+		Path: "/settings/lifecycle-stages", Summary: "The lifecycle stages customers move through", Tags: []string{"Settings"}},
+		func(ctx context.Context, _ *struct{}) (*struct{ Body stagesBody }, error) {
+			return &struct{ Body stagesBody }{stagesBody{Stages: customer.LifecycleStages()}}, nil
+		})
+	huma.Register(api, huma.Operation{OperationID: "set-lifecycle-stages", Method: http.MethodPut,
+		Path: "/settings/lifecycle-stages", Summary: "Configure the lifecycle stages (administrators)", Tags: []string{"Settings"},
+		Description: "A stage customers are in cannot be dropped (409 names them); move them first."},
+		func(ctx context.Context, in *struct{ Body stagesBody }) (*struct{ Body stagesBody }, error) {
+			list, err := s.Customers.ConfigureStages(ctx, actorFrom(ctx), in.Body.Stages)
+			if err != nil {
+				return nil, s.fail(ctx, "configure stages", err)
+			}
+			return &struct{ Body stagesBody }{stagesBody{Stages: list}}, nil
+		})
+}

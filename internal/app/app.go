@@ -80,6 +80,10 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, version strin
 	a.Notify = notify.NewService(st, opt.Now)
 	a.Customers = customer.NewService(st, customer.Options{DefaultRegion: cfg.DefaultRegion, Now: opt.Now,
 		Notify: a.Notify.ToPermitted, Mention: a.Notify.Mentions})
+	if err := a.Customers.LoadStages(ctx); err != nil {
+		st.Close()
+		return nil, err
+	}
 	a.Board = sales.NewHub()
 	a.Sales = sales.NewService(st, opt.Now, a.Board, func(ctx context.Context, actor auth.Actor, id int64) (string, error) {
 		c, err := a.Customers.FindCustomer(ctx, actor, id)
@@ -169,6 +173,21 @@ func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
 	if a.Config.PprofAddr != "" {
 		go a.servePprof(ctx)
 	}
+	// Stages configured through another instance arrive within half a minute.
+	go func() {
+		t := time.NewTicker(30 * time.Second)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				if err := a.Customers.LoadStages(ctx); err != nil && ctx.Err() == nil {
+					a.Log.Warn("reload lifecycle stages", "err", err)
+				}
+			}
+		}
+	}()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	a.Log.Info("SCRMS listening", "addr", ln.Addr().String(), "engine", a.Store.Engine(), "version", a.version)

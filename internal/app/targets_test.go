@@ -37,7 +37,7 @@ func TestTargetsAndForecast(t *testing.T) {
 		}
 		won := deal(tok, "Won one", 300000, "Proposal")
 		wantStatus(t, h.Do("PATCH", fmt.Sprintf("/opportunities/%d", won), tok, map[string]any{"stage_id": st["Won"]}), http.StatusOK)
-		deal(tok, "Open A", 200000, "Proposal")    // weighted 100000
+		deal(tok, "Open A", 200000, "Proposal")     // weighted 100000
 		deal(tok2, "Open B", 400000, "Negotiation") // weighted 300000
 
 		r := h.Do("GET", "/targets", tok, nil)

@@ -4,6 +4,7 @@
 package customer
 
 import (
+	"sync/atomic"
 	"time"
 )
 
@@ -16,8 +17,26 @@ const (
 	Organization Kind = "organization"
 )
 
-// LifecycleStages are the stages a customer moves through, in order.
-var LifecycleStages = []string{"subscriber", "prospect", "lead", "customer", "loyal", "at_risk", "churned"}
+// DefaultLifecycleStages are the stages a customer moves through, in
+// order, until an administrator configures others.
+var DefaultLifecycleStages = []string{"subscriber", "prospect", "lead", "customer", "loyal", "at_risk", "churned"}
+
+// stages holds the configured lifecycle stages; they change rarely and are
+// read on every write, so they are swapped whole. They belong to the
+// process, which runs one SCRMS.
+var stages atomic.Pointer[[]string]
+
+// LifecycleStages returns the configured lifecycle stages, in order.
+func LifecycleStages() []string {
+	if p := stages.Load(); p != nil {
+		return *p
+	}
+	return DefaultLifecycleStages
+}
+
+// SetLifecycleStages makes a list the configured stages (loaded from the
+// database at start and after a change).
+func SetLifecycleStages(list []string) { stages.Store(&list) }
 
 // Statuses are the states a customer record can be in.
 var Statuses = []string{"active", "inactive", "blocked"}

@@ -103,8 +103,8 @@ func (s *Service) listQuery(a auth.Actor, f Filter) (ListQuery, error) {
 	if q.Limit < 1 || q.Limit > MaxPageSize {
 		fs.Add("limit", "must be between 1 and %d", MaxPageSize)
 	}
-	if q.Stage != "" && !slices.Contains(LifecycleStages, q.Stage) {
-		fs.Add("stage", "must be one of %s", strings.Join(LifecycleStages, ", "))
+	if q.Stage != "" && !slices.Contains(LifecycleStages(), q.Stage) {
+		fs.Add("stage", "must be one of %s", strings.Join(LifecycleStages(), ", "))
 	}
 	if q.Status != "" && !slices.Contains(Statuses, q.Status) {
 		fs.Add("status", "must be one of %s", strings.Join(Statuses, ", "))

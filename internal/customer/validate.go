@@ -66,8 +66,8 @@ func normalize(c *Customer, defaultRegion string) error {
 	if c.LifecycleStage == "" {
 		c.LifecycleStage = "lead"
 	}
-	if !slices.Contains(LifecycleStages, c.LifecycleStage) {
-		f.Add("lifecycle_stage", "must be one of %s", strings.Join(LifecycleStages, ", "))
+	if !slices.Contains(LifecycleStages(), c.LifecycleStage) {
+		f.Add("lifecycle_stage", "must be one of %s", strings.Join(LifecycleStages(), ", "))
 	}
 	if c.Status == "" {
 		c.Status = "active"

@@ -94,7 +94,7 @@ func (g *Generator) Next() customer.Customer {
 	}
 	c := customer.Customer{Status: "active", CreatedAt: created.Truncate(time.Microsecond)}
 	c.UpdatedAt = c.CreatedAt
-	stages := customer.LifecycleStages
+	stages := customer.LifecycleStages()
 	c.LifecycleStage = stages[g.rng.IntN(len(stages))]
 	if g.rng.IntN(10) == 0 {
 		c.Status = "inactive"

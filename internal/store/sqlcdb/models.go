@@ -511,6 +511,12 @@ type Session struct {
 	UserAgent  string
 }
 
+type Setting struct {
+	Key       string
+	Value     string
+	UpdatedAt time.Time
+}
+
 type Team struct {
 	ID        int64
 	Name      string

@@ -1,0 +1,10 @@
+-- +goose Up
+-- settings holds what administrators configure, by key, as JSON.
+CREATE TABLE settings (
+    key         TEXT PRIMARY KEY,
+    value       TEXT NOT NULL,
+    updated_at  TIMESTAMP NOT NULL
+);
+
+-- +goose Down
+DROP TABLE settings;
