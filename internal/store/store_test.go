@@ -440,7 +440,7 @@ func TestTimelinePagesNotesAndChanges(t *testing.T) {
 			if _, err := b.cust.AddNote(ctx, b.admin, c.ID, customer.NoteInput{Body: fmt.Sprintf("note %d", i)}); err != nil {
 				t.Fatal(err)
 			}
-			stage := customer.LifecycleStages[i%len(customer.LifecycleStages)]
+			stage := customer.LifecycleStages()[i%len(customer.LifecycleStages())]
 			if _, err := b.cust.UpdateCustomer(ctx, b.admin, c.ID, customer.Update{LifecycleStage: &stage}); err != nil {
 				t.Fatal(err)
 			}
