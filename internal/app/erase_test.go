@@ -1,11 +1,13 @@
 package app_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
 	"testing"
 
 	"github.com/scrms/scrms/internal/app/apptest"
+	"github.com/scrms/scrms/internal/audit"
 	"github.com/scrms/scrms/internal/auth"
 	"github.com/scrms/scrms/internal/store"
 )
@@ -85,9 +87,26 @@ func TestEraseCustomer(t *testing.T) {
 				t.Fatalf("the relationship survived: %s", r.Raw)
 			}
 			wantProblem(t, h.Do("POST", fmt.Sprintf("/merges/%d/undo", mergeID), h.AdminToken, nil), http.StatusConflict)
-			r = h.Do("GET", fmt.Sprintf("/audit?customer_id=%d", id), h.AdminToken, nil)
+			r = h.Do("GET", fmt.Sprintf("/audit?customer_id=%d&limit=100", id), h.AdminToken, nil)
 			if !containsText(r.Raw, `"erase"`) || !containsText(r.Raw, "DSR-2026-114") {
 				t.Fatalf("audit: %s", r.Raw)
+			}
+			// The audit log's earlier entries about her are unreadable now
+			// (their key is gone), and the chain still verifies.
+			for _, s := range secrets {
+				if containsText(r.Raw, s) {
+					t.Errorf("the audit log still shows %q after erasure", s)
+				}
+			}
+			if !containsText(r.Raw, "(erased)") {
+				t.Fatalf("audit values not shown as erased: %s", r.Raw)
+			}
+			if bad, n, err := audit.Verify(context.Background(), h.App.Store); err != nil || bad != 0 || n == 0 {
+				t.Fatalf("audit chain after erasure: bad %d of %d, %v", bad, n, err)
+			}
+			// Entries about other customers stay readable.
+			if r := h.Do("GET", fmt.Sprintf("/audit?customer_id=%d", other), h.AdminToken, nil); !containsText(r.Raw, "Holm") {
+				t.Fatalf("another customer's audit: %s", r.Raw)
 			}
 		})
 	}

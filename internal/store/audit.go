@@ -31,6 +31,9 @@ func (t *tx) appendAudit(ctx context.Context, e audit.Entry) error {
 		return fmt.Errorf("store: audit head: %w", err)
 	}
 	e.At = e.At.UTC().Truncate(time.Microsecond)
+	if err := t.sealChanges(ctx, &e); err != nil {
+		return err
+	}
 	if e.Changes == nil {
 		e.Changes = []audit.Change{}
 	}
@@ -63,10 +66,15 @@ func (s *Store) ListAudit(ctx context.Context, f audit.Filter) ([]audit.Entry, e
 	if err != nil {
 		return nil, fmt.Errorf("store: list audit: %w", err)
 	}
-	return auditEntries(rows)
+	es, err := auditEntries(rows)
+	if err != nil {
+		return nil, err
+	}
+	return es, s.unsealEntries(ctx, es)
 }
 
-// ListAuditAfter returns entries after an id, oldest first (verification).
+// ListAuditAfter returns entries after an id, oldest first, as stored
+// (sealed values sealed), for verification.
 func (s *Store) ListAuditAfter(ctx context.Context, afterID int64, limit int) ([]audit.Entry, error) {
 	rows, err := s.reader().ListAuditAscending(ctx, sqlcdb.ListAuditAscendingParams{AfterID: afterID, Lim: int64(limit)})
 	if err != nil {

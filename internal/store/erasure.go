@@ -69,6 +69,8 @@ func (t *tx) eraseOne(ctx context.Context, id int64, er customer.Erasure) error 
 		{`UPDATE duplicate_pairs SET status = 'superseded', resolved_at = ? WHERE status = 'open'
     AND (customer_a = ? OR customer_b = ?)`, []any{er.ErasedAt, id, id}},
 		{`UPDATE customer_merges SET snapshot = '{}' WHERE survivor_id = ? OR merged_id = ?`, []any{id, id}},
+		// Without its key, what the audit log recorded about the customer is unreadable.
+		{`DELETE FROM customer_keys WHERE customer_id = ?`, []any{id}},
 	}
 	for _, st := range steps {
 		if _, err := t.c.ExecContext(ctx, st.query, st.args...); err != nil {

@@ -136,6 +136,11 @@ ORDER BY a.at DESC, a.id DESC LIMIT ?`, append(append([]any{q.CustomerID}, args.
 		if err != nil {
 			return nil, fmt.Errorf("store: timeline changes: %w", err)
 		}
+		keys, err := s.customerKeys(ctx, map[int64]bool{q.CustomerID: true})
+		if err != nil {
+			rows.Close()
+			return nil, err
+		}
 		for rows.Next() {
 			var ev customer.Event
 			var entity, changes string
@@ -149,7 +154,8 @@ ORDER BY a.at DESC, a.id DESC LIMIT ?`, append(append([]any{q.CustomerID}, args.
 				return nil, fmt.Errorf("store: timeline change %d: %w", ev.RefID, err)
 			}
 			for _, x := range ch {
-				ev.Changes = append(ev.Changes, customer.Change{Field: x.Field, Old: x.Old, New: x.New})
+				ev.Changes = append(ev.Changes, customer.Change{Field: x.Field, Old: unseal(keys[q.CustomerID], x.Old),
+					New: unseal(keys[q.CustomerID], x.New)})
 			}
 			ev.Kind = "change"
 			ev.Title = changeTitle(entity, ev.Action)

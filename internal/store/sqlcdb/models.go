@@ -133,6 +133,12 @@ type CustomerAddress struct {
 	Position   int64
 }
 
+type CustomerKey struct {
+	CustomerID int64
+	Key        []byte
+	CreatedAt  time.Time
+}
+
 type CustomerList struct {
 	ID          int64
 	Name        string
