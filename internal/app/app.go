@@ -22,6 +22,7 @@ import (
 	"github.com/scrms/scrms/internal/customer"
 	"github.com/scrms/scrms/internal/fault"
 	"github.com/scrms/scrms/internal/jobs"
+	"github.com/scrms/scrms/internal/mail"
 	"github.com/scrms/scrms/internal/notify"
 	"github.com/scrms/scrms/internal/sales"
 	"github.com/scrms/scrms/internal/store"
@@ -78,6 +79,15 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, version strin
 	a := &App{Config: cfg, Log: log, Store: st, version: version, Registry: prometheus.NewRegistry()}
 	a.Auth = auth.NewService(st, auth.NewHasher(params, 2), auth.Options{Now: opt.Now})
 	a.Notify = notify.NewService(st, opt.Now)
+	a.Notify.BaseURL = cfg.BaseURL
+	if cfg.SMTPURL != "" {
+		m, err := mail.New(cfg.SMTPURL, cfg.MailFrom)
+		if err != nil {
+			st.Close()
+			return nil, err
+		}
+		a.Notify.Mail = m
+	}
 	a.Customers = customer.NewService(st, customer.Options{DefaultRegion: cfg.DefaultRegion, Now: opt.Now,
 		Notify: a.Notify.ToPermitted, Mention: a.Notify.Mentions})
 	if err := a.Customers.LoadStages(ctx); err != nil {
@@ -104,15 +114,19 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, version strin
 	if st.ReadDB() != st.DB() {
 		a.Registry.MustRegister(collectors.NewDBStatsCollector(st.ReadDB(), "read"))
 	}
-	remind := func(ctx context.Context, id int64, at time.Time) (bool, error) {
-		return a.Activities.SendReminder(ctx, id, at)
+	work := jobs.Work{
+		Remind: func(ctx context.Context, id int64, at time.Time) (bool, error) {
+			return a.Activities.SendReminder(ctx, id, at)
+		},
+		Digest: a.Notify.SendDigests,
 	}
-	a.Jobs, err = jobs.New(ctx, st, a.Customers, a.Auth, remind, cfg.DatabaseURL, log, a.Registry, cfg.Jobs)
+	a.Jobs, err = jobs.New(ctx, st, a.Customers, a.Auth, work, cfg.DatabaseURL, log, a.Registry, cfg.Jobs)
 	if err != nil {
 		st.Close()
 		return nil, err
 	}
 	a.Activities = sales.NewActivityService(st, a.Jobs, a.Customers, opt.Now)
+	a.Activities.Email = a.Notify.EmailUsers
 	a.Handler = a.routes()
 	return a, nil
 }

@@ -29,6 +29,8 @@ type Config struct {
 	SQLiteCacheMB   int
 	PprofAddr       string
 	InventorySecret string
+	SMTPURL         string
+	MailFrom        string
 }
 
 // Var documents one setting for the README and `scrms help`.
@@ -49,6 +51,8 @@ var Vars = []Var{
 	{"SCRMS_JOBS", "jobs", "true", "run background jobs in this process"},
 	{"SCRMS_MAX_BODY_BYTES", "max-body-bytes", "1048576", "largest request body accepted"},
 	{"SCRMS_SQLITE_CACHE_MB", "sqlite-cache-mb", "64", "SQLite page cache of the writer in MB (each reader gets a quarter)"},
+	{"SCRMS_SMTP_URL", "smtp-url", "", "mail server for notification digests and reminders: smtp://user:password@host:587?tls=starttls|tls|none; empty: no email"},
+	{"SCRMS_MAIL_FROM", "mail-from", "", "the sender address of SCRMS's email, e.g. SCRMS <crm@example.com>"},
 	{"SCRMS_INVENTORY_SECRET", "inventory-secret", "", "shared secret that signs the inventory system's stock webhooks (POST /webhooks/inventory); empty: the webhook is off"},
 	{"SCRMS_PPROF_ADDR", "pprof-addr", "", "HOST:PORT for Go's profiler (net/http/pprof); empty: off. Keep it on loopback"},
 }
@@ -135,6 +139,10 @@ func Load(args []string, getenv func(string) string, extra func(*flag.FlagSet)) 
 	}
 	c.PprofAddr = raw["pprof-addr"]
 	c.InventorySecret = raw["inventory-secret"]
+	c.SMTPURL, c.MailFrom = raw["smtp-url"], raw["mail-from"]
+	if c.SMTPURL != "" && c.MailFrom == "" {
+		bad("mail-from", "is needed when smtp-url is set")
+	}
 	if c.InventorySecret != "" && len(c.InventorySecret) < 16 {
 		bad("inventory-secret", "must be at least 16 characters")
 	}

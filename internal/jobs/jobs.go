@@ -129,6 +129,40 @@ func (w *importWorker) Work(ctx context.Context, j *river.Job[ImportArgs]) error
 // Timeout lets a large import run for hours.
 func (w *importWorker) Timeout(*river.Job[ImportArgs]) time.Duration { return 6 * time.Hour }
 
+// Work is what the jobs call in the services.
+type Work struct {
+	Remind RemindFunc
+	// Digest emails the users their new notifications; it returns how many
+	// digests went out.
+	Digest func(ctx context.Context) (int, error)
+}
+
+// DigestArgs asks for the notification email digests to be sent.
+type DigestArgs struct{}
+
+// Kind names the job.
+func (DigestArgs) Kind() string { return "notification_digest" }
+
+type digestWorker struct {
+	river.WorkerDefaults[DigestArgs]
+	digest func(ctx context.Context) (int, error)
+	log    *slog.Logger
+}
+
+func (w *digestWorker) Work(ctx context.Context, _ *river.Job[DigestArgs]) error {
+	n, err := w.digest(ctx)
+	if n > 0 {
+		w.log.Info("notification digests sent", "users", n)
+	}
+	return err
+}
+
+// EnqueueDigest sends the digests now (rather than at the next hour).
+func (r *Runner) EnqueueDigest(ctx context.Context) error {
+	_, err := r.client.Insert(ctx, DigestArgs{}, nil)
+	return err
+}
+
 // RemindFunc sends an activity's reminder scheduled for a time, once.
 type RemindFunc func(ctx context.Context, activityID int64, scheduledFor time.Time) (bool, error)
 
@@ -165,7 +199,7 @@ func (w *cleanupWorker) Work(ctx context.Context, _ *river.Job[CleanupArgs]) err
 
 // New migrates River's tables and builds the client. With enabled false the
 // runner starts no workers and no periodic jobs (a web-only instance).
-func New(ctx context.Context, st *store.Store, customers *customer.Service, accounts *auth.Service, remind RemindFunc,
+func New(ctx context.Context, st *store.Store, customers *customer.Service, accounts *auth.Service, work Work,
 	databaseURL string, log *slog.Logger, reg prometheus.Registerer, enabled bool) (*Runner, error) {
 	r := &Runner{enabled: enabled, log: log,
 		done: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "scrms_jobs_total",
@@ -175,7 +209,8 @@ func New(ctx context.Context, st *store.Store, customers *customer.Service, acco
 	river.AddWorker(workers, &cleanupWorker{store: st})
 	river.AddWorker(workers, &duplicateScanWorker{customers: customers, log: log.With("component", "jobs")})
 	river.AddWorker(workers, &importWorker{customers: customers, accounts: accounts, log: log.With("component", "jobs")})
-	river.AddWorker(workers, &reminderWorker{remind: remind})
+	river.AddWorker(workers, &reminderWorker{remind: work.Remind})
+	river.AddWorker(workers, &digestWorker{digest: work.Digest, log: log.With("component", "jobs")})
 	cfg := &river.Config{
 		Logger:  log.With("component", "jobs"),
 		Workers: workers,
@@ -185,6 +220,8 @@ func New(ctx context.Context, st *store.Store, customers *customer.Service, acco
 				&river.PeriodicJobOpts{RunOnStart: true}),
 			river.NewPeriodicJob(river.PeriodicInterval(24*time.Hour),
 				func() (river.JobArgs, *river.InsertOpts) { return DuplicateScanArgs{}, nil }, nil),
+			river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
+				func() (river.JobArgs, *river.InsertOpts) { return DigestArgs{}, nil }, nil),
 		},
 	}
 	if enabled {

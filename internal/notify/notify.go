@@ -12,6 +12,7 @@ import (
 
 	"github.com/scrms/scrms/internal/auth"
 	"github.com/scrms/scrms/internal/fault"
+	"github.com/scrms/scrms/internal/mail"
 )
 
 // Notification is one message to one user.
@@ -37,12 +38,18 @@ type Store interface {
 	CountUnreadNotifications(ctx context.Context, userID int64) (int, error)
 	// MarkNotificationsRead marks one of the user's notifications read, or all with id 0.
 	MarkNotificationsRead(ctx context.Context, userID, id int64, at time.Time) (int, error)
+	UndigestedNotifications(ctx context.Context, userID int64, limit int) ([]Notification, error)
+	MarkDigested(ctx context.Context, userID, lastID int64, at time.Time) error
 }
 
 // Service sends and shows notifications.
 type Service struct {
 	store Store
 	now   func() time.Time
+	// Mail, when set, sends email digests and reminders; BaseURL makes the
+	// links in them absolute.
+	Mail    mail.Sender
+	BaseURL string
 }
 
 // NewService returns the notification centre.
@@ -153,4 +160,83 @@ func (s *Service) Mentions(ctx context.Context, from auth.Actor, text string, ca
 		return nil
 	}
 	return s.store.InsertNotifications(ctx, ns)
+}
+
+// SendDigests emails every active user the unread notifications that
+// arrived since their last digest, one message each. A user's digest is
+// recorded after it was handed to the mail server; a crash in between
+// sends that digest again, which is the only way one can arrive twice.
+func (s *Service) SendDigests(ctx context.Context) (int, error) {
+	if s.Mail == nil {
+		return 0, nil
+	}
+	users, err := s.store.ListUsers(ctx)
+	if err != nil {
+		return 0, err
+	}
+	sent := 0
+	for _, u := range users {
+		if !u.Active {
+			continue
+		}
+		ns, err := s.store.UndigestedNotifications(ctx, u.ID, 50)
+		if err != nil {
+			return sent, err
+		}
+		if len(ns) == 0 {
+			continue
+		}
+		var b strings.Builder
+		fmt.Fprintf(&b, "Hello %s,\n\nthis happened in SCRMS and is waiting for you:\n\n", u.Name)
+		for _, n := range ns {
+			fmt.Fprintf(&b, "- %s\n", n.Title)
+			if n.Body != "" {
+				fmt.Fprintf(&b, "  %s\n", n.Body)
+			}
+			if n.Link != "" {
+				fmt.Fprintf(&b, "  %s%s\n", s.BaseURL, n.Link)
+			}
+		}
+		fmt.Fprintf(&b, "\nAll your notifications: %s/notifications\n", s.BaseURL)
+		subject := fmt.Sprintf("SCRMS: %d new notifications", len(ns))
+		if len(ns) == 1 {
+			subject = "SCRMS: " + ns[0].Title
+		}
+		if err := s.Mail.Send(ctx, mail.Message{To: u.Email, Subject: subject, Text: b.String()}); err != nil {
+			return sent, err
+		}
+		if err := s.store.MarkDigested(ctx, u.ID, ns[len(ns)-1].ID, s.now().UTC()); err != nil {
+			return sent, err
+		}
+		sent++
+	}
+	return sent, nil
+}
+
+// EmailUsers sends one message to each of the users (reminders); without
+// a mail server it does nothing.
+func (s *Service) EmailUsers(ctx context.Context, ids []int64, subject, text string) error {
+	if s.Mail == nil || len(ids) == 0 {
+		return nil
+	}
+	users, err := s.store.ListUsers(ctx)
+	if err != nil {
+		return err
+	}
+	var msgs []mail.Message
+	for _, u := range users {
+		if u.Active && slicesContains(ids, u.ID) {
+			msgs = append(msgs, mail.Message{To: u.Email, Subject: subject, Text: text})
+		}
+	}
+	return s.Mail.Send(ctx, msgs...)
+}
+
+func slicesContains(ids []int64, id int64) bool {
+	for _, x := range ids {
+		if x == id {
+			return true
+		}
+	}
+	return false
 }

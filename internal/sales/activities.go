@@ -81,6 +81,8 @@ type ActivityService struct {
 	reminders    Reminders
 	interactions Interactions
 	now          func() time.Time
+	// Email, when set, also sends a reminder by email to the owner and the attendees.
+	Email func(ctx context.Context, userIDs []int64, subject, text string) error
 }
 
 // NewActivityService returns the activity service.
@@ -382,5 +384,14 @@ func (s *ActivityService) SendReminder(ctx context.Context, id int64, scheduledF
 	}
 	title := fmt.Sprintf("Reminder: %s", x.Subject)
 	body := fmt.Sprintf("Your %s is due %s.", x.Kind, due)
-	return s.store.MarkReminded(ctx, id, s.at(), title, body, "/today")
+	sent, err := s.store.MarkReminded(ctx, id, s.at(), title, body, "/today")
+	if err != nil || !sent || s.Email == nil {
+		return sent, err
+	}
+	// The in-app reminder is recorded; the email is best effort beside it,
+	// so that a mail server that is down never makes the reminder repeat.
+	if err := s.Email(ctx, append([]int64{x.OwnerID}, x.Attendees...), title, body); err != nil {
+		return true, fmt.Errorf("reminder %d sent in the app, email failed: %w", id, err)
+	}
+	return true, nil
 }

@@ -68,3 +68,36 @@ func (s *Store) MarkNotificationsRead(ctx context.Context, userID, id int64, at 
 	})
 	return int(n), err
 }
+
+// UndigestedNotifications returns a user's unread notifications newer than
+// the last digest, oldest first.
+func (s *Store) UndigestedNotifications(ctx context.Context, userID int64, limit int) ([]notify.Notification, error) {
+	rows, err := s.readConn().QueryContext(ctx, `SELECT id, user_id, kind, title, body, link, created_at, read_at
+FROM notifications WHERE user_id = ? AND read_at IS NULL
+AND id > COALESCE((SELECT last_id FROM notification_digests WHERE user_id = ?), 0) ORDER BY id LIMIT ?`,
+		userID, userID, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []notify.Notification
+	for rows.Next() {
+		var n notify.Notification
+		var read sql.NullTime
+		if err := rows.Scan(&n.ID, &n.UserID, &n.Kind, &n.Title, &n.Body, &n.Link, &n.CreatedAt, &read); err != nil {
+			return nil, err
+		}
+		n.CreatedAt, n.ReadAt = n.CreatedAt.UTC(), timeOf(read)
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
+// MarkDigested records the newest notification a user's digest covered.
+func (s *Store) MarkDigested(ctx context.Context, userID, lastID int64, at time.Time) error {
+	return s.inTx(ctx, func(t *tx) error {
+		_, err := t.c.ExecContext(ctx, `INSERT INTO notification_digests (user_id, last_id, sent_at) VALUES (?, ?, ?)
+ON CONFLICT (user_id) DO UPDATE SET last_id = excluded.last_id, sent_at = excluded.sent_at`, userID, lastID, at)
+		return err
+	})
+}

@@ -402,6 +402,12 @@ type Notification struct {
 	ReadAt    sql.NullTime
 }
 
+type NotificationDigest struct {
+	UserID int64
+	LastID int64
+	SentAt time.Time
+}
+
 type Opportunity struct {
 	ID             int64
 	PipelineID     int64
