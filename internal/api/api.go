@@ -47,6 +47,7 @@ type Deps struct {
 	Leads        *sales.LeadService
 	Activities   *sales.ActivityService
 	Targets      *sales.Targets
+	Quotes       *sales.Quotes
 	Log          *slog.Logger
 	MaxBodyBytes int64
 	Version      string
@@ -103,6 +104,7 @@ func New(d Deps) http.Handler {
 	s.registerActivities(api)
 	s.registerTargets(api)
 	s.registerStages(api)
+	s.registerQuotes(api)
 	return s.authenticate(s.idempotent(mux))
 }
 

@@ -2,6 +2,7 @@
 package mail
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"net"
@@ -11,11 +12,19 @@ import (
 	gomail "github.com/wneessen/go-mail"
 )
 
-// Message is one plain-text email.
+// Message is one plain-text email, with files attached.
 type Message struct {
-	To      string
-	Subject string
-	Text    string
+	To          string
+	Subject     string
+	Text        string
+	Attachments []Attachment
+}
+
+// Attachment is a file sent with a message.
+type Attachment struct {
+	Name string
+	Type string
+	Data []byte
 }
 
 // Sender sends email.
@@ -94,6 +103,11 @@ func (s *SMTP) Send(ctx context.Context, msgs ...Message) error {
 		}
 		msg.Subject(m.Subject)
 		msg.SetBodyString(gomail.TypeTextPlain, m.Text)
+		for _, at := range m.Attachments {
+			if err := msg.AttachReader(at.Name, bytes.NewReader(at.Data), gomail.WithFileContentType(gomail.ContentType(at.Type))); err != nil {
+				return fmt.Errorf("mail: attach %s: %w", at.Name, err)
+			}
+		}
 		out = append(out, msg)
 	}
 	if err := c.DialAndSendWithContext(ctx, out...); err != nil {

@@ -48,6 +48,7 @@ type Deps struct {
 	Leads         *sales.LeadService
 	Activities    *sales.ActivityService
 	Targets       *sales.Targets
+	Quotes        *sales.Quotes
 	BoardHub      *sales.Hub
 	Audit         AuditLog
 	Log           *slog.Logger
@@ -113,6 +114,8 @@ func (s *site) routes() http.Handler {
 	mux.Handle("GET /sales", s.user(s.salesHome))
 	mux.Handle("GET /today", s.user(s.todayPage))
 	mux.Handle("GET /forecast", s.user(s.forecastPage))
+	mux.Handle("GET /quotes/{id}", s.user(s.quotePage))
+	mux.Handle("GET /quotes/{id}/pdf", s.user(s.quotePDF))
 	mux.Handle("POST /activities", s.user(s.activityCreate))
 	mux.Handle("POST /activities/{id}/done", s.user(s.activityDone))
 	mux.Handle("GET /leads", s.user(s.leadsPage))

@@ -500,6 +500,39 @@ type ProductStock struct {
 	UpdatedAt time.Time
 }
 
+type Quote struct {
+	ID            int64
+	Number        string
+	OpportunityID int64
+	CustomerID    sql.NullInt64
+	Status        string
+	Currency      string
+	ValidUntil    string
+	TaxRate       int64
+	Subtotal      int64
+	DiscountTotal int64
+	TaxTotal      int64
+	Total         int64
+	Notes         string
+	OrderID       sql.NullInt64
+	CreatedBy     sql.NullInt64
+	CreatedAt     time.Time
+	SentAt        sql.NullTime
+	DecidedAt     sql.NullTime
+}
+
+type QuoteLine struct {
+	ID          int64
+	QuoteID     int64
+	Position    int64
+	Sku         string
+	Description string
+	Quantity    int64
+	UnitPrice   int64
+	Discount    int64
+	LineTotal   int64
+}
+
 type SalesTarget struct {
 	ID          int64
 	UserID      sql.NullInt64
