@@ -105,6 +105,7 @@ func New(d Deps) http.Handler {
 	s.registerTargets(api)
 	s.registerStages(api)
 	s.registerQuotes(api)
+	s.registerDuplicateSettings(api)
 	return s.authenticate(s.idempotent(mux))
 }
 

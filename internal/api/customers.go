@@ -559,3 +559,24 @@ func (s *server) registerStages(api huma.API) {
 			return &struct{ Body stagesBody }{stagesBody{Stages: list}}, nil
 		})
 }
+
+func (s *server) registerDuplicateSettings(api huma.API) {
+	type body struct {
+		Threshold float64 `json:"threshold" minimum:"5" maximum:"30" doc:"Score from which two customers are proposed as duplicates."`
+	}
+	huma.Register(api, huma.Operation{OperationID: "get-duplicate-settings", Method: http.MethodGet,
+		Path: "/settings/duplicates", Summary: "The duplicate engine's threshold", Tags: []string{"Settings"}},
+		func(ctx context.Context, _ *struct{}) (*struct{ Body body }, error) {
+			return &struct{ Body body }{body{Threshold: s.Customers.DuplicateThreshold(ctx)}}, nil
+		})
+	huma.Register(api, huma.Operation{OperationID: "set-duplicate-settings", Method: http.MethodPut,
+		Path: "/settings/duplicates", Summary: "Tune the duplicate engine (administrators)", Tags: []string{"Settings"},
+		Description: "A lower threshold proposes more pairs, and more that are not duplicates; a higher one fewer of both."},
+		func(ctx context.Context, in *struct{ Body body }) (*struct{ Body body }, error) {
+			t, err := s.Customers.SetDuplicateThreshold(ctx, actorFrom(ctx), in.Body.Threshold)
+			if err != nil {
+				return nil, s.fail(ctx, "duplicate settings", err)
+			}
+			return &struct{ Body body }{body{Threshold: t}}, nil
+		})
+}

@@ -229,3 +229,35 @@ func TestDuplicateScanReviewMergeAndUndo(t *testing.T) {
 }
 
 func containsText(raw []byte, s string) bool { return strings.Contains(string(raw), s) }
+
+func TestDuplicateThresholdIsTunable(t *testing.T) {
+	h := apptest.New(t, store.SQLite)
+	_, mgrTok := h.User("manager@example.com", auth.RoleManager, 0)
+	for _, first := range []string{"John", "Jon"} {
+		h.Do("POST", "/customers", h.AdminToken, map[string]any{"kind": "person", "first_name": first, "last_name": "Smith",
+			"phones": []map[string]any{{"number": "+44 20 7946 0001"}}})
+	}
+	scan := func() int {
+		t.Helper()
+		sys := auth.System("test")
+		sc, _, err := h.App.Customers.RequestDuplicateScan(t.Context(), sys)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sc, err = h.App.Customers.RunDuplicateScan(t.Context(), sc.ID); err != nil {
+			t.Fatal(err)
+		}
+		return sc.Found
+	}
+	if r := h.Do("GET", "/settings/duplicates", mgrTok, nil); r.JSON["threshold"] != 9.0 {
+		t.Fatalf("default threshold: %s", r.Raw)
+	}
+	if n := scan(); n != 1 {
+		t.Fatalf("default threshold found %d pairs", n)
+	}
+	wantProblem(t, h.Do("PUT", "/settings/duplicates", mgrTok, map[string]any{"threshold": 25}), http.StatusForbidden)
+	wantStatus(t, h.Do("PUT", "/settings/duplicates", h.AdminToken, map[string]any{"threshold": 25}), http.StatusOK)
+	if n := scan(); n != 0 {
+		t.Fatalf("threshold 25 found %d pairs", n)
+	}
+}

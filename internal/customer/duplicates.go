@@ -82,6 +82,7 @@ func (s *Service) LikelyDuplicates(ctx context.Context, a auth.Actor, in Input) 
 		}
 	}
 	mine := matchRecord(c)
+	threshold := s.DuplicateThreshold(ctx)
 	var out []Likely
 	for id := range ids {
 		if len(out) >= maxLikely {
@@ -92,7 +93,7 @@ func (s *Service) LikelyDuplicates(ctx context.Context, a auth.Actor, in Input) 
 			continue // not visible to this actor: not a warning they can act on
 		}
 		score, reasons := dedupe.Score(mine, matchRecord(other))
-		if score >= dedupe.DefaultThreshold {
+		if score >= threshold {
 			out = append(out, Likely{Customer: mask(a, other), Score: score, Reasons: reasons})
 		}
 	}

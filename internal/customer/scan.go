@@ -136,7 +136,7 @@ func (s *Service) RunDuplicateScan(ctx context.Context, scanID int64) (Duplicate
 		}
 		after = rows[len(rows)-1].ID
 	}
-	pairs, st := idx.Pairs(dedupe.DefaultThreshold)
+	pairs, st := idx.Pairs(s.DuplicateThreshold(ctx))
 	sc.Scanned, sc.Comparisons, sc.Found = st.Records, st.Comparisons, st.Pairs
 	now := s.now()
 	sc.New, err = s.store.SaveDuplicatePairs(ctx, scanID, pairs, now)

@@ -10,6 +10,7 @@ import (
 
 	"github.com/scrms/scrms/internal/audit"
 	"github.com/scrms/scrms/internal/auth"
+	"github.com/scrms/scrms/internal/dedupe"
 	"github.com/scrms/scrms/internal/fault"
 )
 
@@ -101,4 +102,41 @@ func (s *Service) ConfigureStages(ctx context.Context, a auth.Actor, list []stri
 	}
 	SetLifecycleStages(clean)
 	return clean, nil
+}
+
+const thresholdSetting = "duplicate_threshold"
+
+// DuplicateThreshold is the score from which two customers are proposed as
+// duplicates: the engine's default unless an administrator tuned it.
+func (s *Service) DuplicateThreshold(ctx context.Context) float64 {
+	if st, ok := s.store.(SettingsStore); ok {
+		if v, err := st.Setting(ctx, thresholdSetting); err == nil {
+			var f float64
+			if json.Unmarshal([]byte(v), &f) == nil && f > 0 {
+				return f
+			}
+		}
+	}
+	return dedupe.DefaultThreshold
+}
+
+// SetDuplicateThreshold tunes the duplicate engine (administrators): a
+// lower score finds more pairs and more false ones, a higher fewer of both.
+func (s *Service) SetDuplicateThreshold(ctx context.Context, a auth.Actor, threshold float64) (float64, error) {
+	if err := a.Require(auth.UserManage); err != nil {
+		return 0, err
+	}
+	if threshold < 5 || threshold > 30 {
+		return 0, &fault.Error{Code: fault.Invalid, Message: "Some fields are not valid.",
+			Fields: []fault.FieldError{{Field: "threshold", Message: fmt.Sprintf("must be between 5 and 30 (default %.1f)", dedupe.DefaultThreshold)}}}
+	}
+	st, ok := s.store.(SettingsStore)
+	if !ok {
+		return 0, fmt.Errorf("customer: this store keeps no settings")
+	}
+	now := s.now()
+	e := a.Audit("configure", "duplicate_threshold", 0, now)
+	e.Changes = []audit.Change{{Field: "threshold", Old: fmt.Sprint(s.DuplicateThreshold(ctx)), New: fmt.Sprint(threshold)}}
+	b, _ := json.Marshal(threshold)
+	return threshold, st.SetSetting(ctx, thresholdSetting, string(b), now, e)
 }
