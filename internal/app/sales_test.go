@@ -3,11 +3,14 @@ package app_test
 import (
 	"fmt"
 	"net/http"
+	"net/url"
+	"strings"
 	"sync"
 	"testing"
 
 	"github.com/scrms/scrms/internal/app/apptest"
 	"github.com/scrms/scrms/internal/auth"
+	"github.com/scrms/scrms/internal/store"
 )
 
 // stageIDs returns the default pipeline's id and its stages by name.
@@ -105,4 +108,25 @@ func TestAPIOpportunitiesMoveThroughThePipeline(t *testing.T) {
 			t.Fatalf("deal changes audited: %d", len(r.List))
 		}
 	})
+}
+
+func TestWebDealListInlineEdit(t *testing.T) {
+	h := apptest.New(t, store.SQLite)
+	_, st := stageIDs(t, h, h.AdminToken)
+	id := h.Do("POST", "/opportunities", h.AdminToken, map[string]any{"name": "Acme expansion", "amount": 100000}).ID()
+	c := signIn(t, h, "admin@example.com", "correct horse battery")
+	if status, page, _ := get(t, c, h.Server.URL+"/opportunities"); status != 200 || !strings.Contains(page, "Acme expansion") {
+		t.Fatalf("list (%d)", status)
+	}
+	res, err := c.PostForm(fmt.Sprintf("%s/opportunities/%d/edit", h.Server.URL, id), url.Values{"amount": {"2,500.50"},
+		"expected_close": {"2027-01-15"}, "next_step": {"Send the contract"}, "stage_id": {fmt.Sprint(st["Negotiation"])}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	r := h.Do("GET", fmt.Sprintf("/opportunities/%d", id), h.AdminToken, nil)
+	if r.JSON["amount"] != float64(250050) || r.JSON["next_step"] != "Send the contract" ||
+		r.JSON["expected_close"] != "2027-01-15" || r.JSON["stage_id"] != float64(st["Negotiation"]) {
+		t.Fatalf("after inline edit: %s", r.Raw)
+	}
 }

@@ -114,6 +114,8 @@ func (s *site) routes() http.Handler {
 	mux.Handle("GET /sales", s.user(s.salesHome))
 	mux.Handle("GET /today", s.user(s.todayPage))
 	mux.Handle("GET /forecast", s.user(s.forecastPage))
+	mux.Handle("GET /opportunities", s.user(s.dealsPage))
+	mux.Handle("POST /opportunities/{id}/edit", s.user(s.dealEdit))
 	mux.Handle("GET /quotes/{id}", s.user(s.quotePage))
 	mux.Handle("GET /quotes/{id}/pdf", s.user(s.quotePDF))
 	mux.Handle("POST /activities", s.user(s.activityCreate))
