@@ -42,6 +42,8 @@ Commands:
   import orders FILE    import order lines from CSV (.csv or .csv.gz), rows with the same external_id forming
                         one order: [--currency GBP] [--rejects PATH]; prints imported=N skipped=N rejected=N
                         (orders); unknown customers and products are created
+  import leads FILE     import leads from CSV (name, company, email, phone, country, source, campaign, utm_…):
+                        [--team NAME]; scored and assigned on arrival; a lead whose email exists is skipped
   import customers FILE import customers from CSV (.csv or .csv.gz): [--match external_id|email|phone]
                         [--on-match skip|update] [--rejects PATH] [--resume-after 15s]; an interrupted import
                         of the same file resumes where it stopped; prints imported=N updated=N skipped=N rejected=N

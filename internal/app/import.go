@@ -22,8 +22,11 @@ import (
 
 // runImport is `scrms import customers FILE [--match K] [--on-match A] [--rejects PATH]`.
 func runImport(ctx context.Context, env Env, args []string) error {
+	if len(args) > 0 && args[0] == "leads" {
+		return runImportLeads(ctx, env, args[1:])
+	}
 	if len(args) == 0 || (args[0] != "customers" && args[0] != "orders") {
-		return errors.New("import: say what to import: scrms import customers FILE, or scrms import orders FILE")
+		return errors.New("import: say what to import: scrms import customers|orders|leads FILE")
 	}
 	what := args[0]
 	args = args[1:]
@@ -190,4 +193,52 @@ func (c *countingFile) Read(p []byte) (int, error) {
 	n, err := c.f.Read(p)
 	c.n += int64(n)
 	return n, err
+}
+
+// runImportLeads is `scrms import leads FILE [--team NAME]`.
+func runImportLeads(ctx context.Context, env Env, args []string) error {
+	var file, team string
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		file, args = args[0], args[1:]
+	}
+	a, err := openWithRest(ctx, env, args, func(fs *flag.FlagSet) {
+		fs.StringVar(&team, "team", "", "the team whose representatives get the leads, in turn (default: by country's territory)")
+	}, func(rest []string) error {
+		if file == "" && len(rest) == 1 {
+			file = rest[0]
+			return nil
+		}
+		if len(rest) > 0 {
+			return fmt.Errorf("unexpected arguments: %s", strings.Join(rest, " "))
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	if file == "" {
+		return errors.New("import: name the CSV file: scrms import leads FILE")
+	}
+	sys := auth.System("import")
+	teamID := int64(0)
+	if team != "" {
+		if teamID, err = a.teamByName(ctx, sys, team); err != nil {
+			return err
+		}
+	}
+	f, err := os.Open(file)
+	if err != nil {
+		return fmt.Errorf("import: %w", err)
+	}
+	defer f.Close()
+	shown := 0
+	res, err := a.Leads.ImportLeads(ctx, sys, f, teamID, func(r customer.Rejection) {
+		if shown < 20 {
+			fmt.Fprintf(env.Stderr, "line %d rejected: %s\n", r.Line, r.Reason)
+		}
+		shown++
+	})
+	fmt.Fprintf(env.Stdout, "imported=%d updated=0 skipped=%d rejected=%d\n", res.Imported, res.Skipped, res.Rejected)
+	return err
 }

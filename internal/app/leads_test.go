@@ -6,6 +6,8 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -122,4 +124,28 @@ func TestLeadsFromWebFormsToCustomers(t *testing.T) {
 			t.Fatalf("conversion not audited: %s", rr.Raw)
 		}
 	})
+}
+
+func TestImportLeadsFromCSV(t *testing.T) {
+	dir := t.TempDir()
+	db := "sqlite:" + filepath.Join(dir, "scrms.db")
+	file := filepath.Join(dir, "leads.csv")
+	os.WriteFile(file, []byte("Full Name,Company,E-Mail,Country,Value,utm_source\n"+
+		"Hana Sato,Sato Trading,hana@sato.example,Japan,1200,fair\n"+
+		"Bad Country,,bad@example.com,Atlantis,,\n"+
+		",,,,,\n"+
+		"Ivo Petrov,,ivo@petrov.example,,abc,\n"), 0o644)
+	code, out, errOut := cli(t, db, "", "import", "leads", file)
+	if code != 0 || out != "imported=1 updated=0 skipped=0 rejected=3\n" {
+		t.Fatalf("import: %d %q %q", code, out, errOut)
+	}
+	for _, want := range []string{"country: is not a country", "last_name: a lead needs", "estimated_value: is not an amount"} {
+		if !strings.Contains(errOut, want) {
+			t.Fatalf("rejects lack %q: %s", want, errOut)
+		}
+	}
+	code, out, _ = cli(t, db, "", "import", "leads", file)
+	if code != 0 || out != "imported=0 updated=0 skipped=1 rejected=3\n" {
+		t.Fatalf("second import: %d %q", code, out)
+	}
 }

@@ -234,3 +234,10 @@ FROM users u WHERE u.team_id = ? AND u.active AND u.role = 'sales' ORDER BY u.id
 	}
 	return out, rows.Err()
 }
+
+// LeadIDByEmail returns the newest lead with an email address.
+func (s *Store) LeadIDByEmail(ctx context.Context, email string) (int64, error) {
+	var id int64
+	err := s.readConn().QueryRowContext(ctx, `SELECT id FROM leads WHERE email = ? ORDER BY id DESC LIMIT 1`, email).Scan(&id)
+	return id, notFoundOr(err, "No lead.")
+}
