@@ -48,6 +48,7 @@ type Deps struct {
 	Activities   *sales.ActivityService
 	Targets      *sales.Targets
 	Quotes       *sales.Quotes
+	DealDetails  *sales.DealDetails
 	Log          *slog.Logger
 	MaxBodyBytes int64
 	Version      string
@@ -106,6 +107,7 @@ func New(d Deps) http.Handler {
 	s.registerStages(api)
 	s.registerQuotes(api)
 	s.registerDuplicateSettings(api)
+	s.registerDealDetails(api)
 	return s.authenticate(s.idempotent(mux))
 }
 

@@ -44,6 +44,7 @@ type App struct {
 	Activities *sales.ActivityService
 	Targets    *sales.Targets
 	Quotes     *sales.Quotes
+	Deals      *sales.DealDetails
 	forms      formLimiter
 	Board      *sales.Hub
 	Jobs       *jobs.Runner
@@ -111,6 +112,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, version strin
 	a.Leads = sales.NewLeadService(st, a.Customers, a.Sales, opt.Now)
 	a.Targets = sales.NewTargets(st, opt.Now)
 	a.Quotes = sales.NewQuotes(st, a.Sales, st, a.Orders, opt.Now)
+	a.Deals = sales.NewDealDetails(st, a.Sales, st, a.Customers)
 	if a.Notify.Mail != nil {
 		a.Quotes.Mail = a.Notify.Mail
 	}
@@ -138,7 +140,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, version strin
 
 func (a *App) routes() http.Handler {
 	mux := http.NewServeMux()
-	apiHandler := api.New(api.Deps{Auth: a.Auth, Customers: a.Customers, Audit: a.Store, Idempotency: a.Store, Scans: a.Jobs, Imports: a.Jobs, Notify: a.Notify, Sales: a.Sales, Orders: a.Orders, Catalogue: a.Catalogue, Leads: a.Leads, Activities: a.Activities, Targets: a.Targets, Quotes: a.Quotes,
+	apiHandler := api.New(api.Deps{Auth: a.Auth, Customers: a.Customers, Audit: a.Store, Idempotency: a.Store, Scans: a.Jobs, Imports: a.Jobs, Notify: a.Notify, Sales: a.Sales, Orders: a.Orders, Catalogue: a.Catalogue, Leads: a.Leads, Activities: a.Activities, Targets: a.Targets, Quotes: a.Quotes, DealDetails: a.Deals,
 		Log: a.Log, MaxBodyBytes: a.Config.MaxBodyBytes, Version: a.version, BaseURL: a.Config.BaseURL,
 		RequestID: RequestID})
 	mux.Handle(api.Prefix+"/", http.StripPrefix(api.Prefix, apiHandler))

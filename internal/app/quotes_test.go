@@ -78,3 +78,37 @@ func TestQuoteFromOpportunityToOrder(t *testing.T) {
 		})
 	}
 }
+
+func TestOpportunityProductsAndContacts(t *testing.T) {
+	engines(t, func(t *testing.T, h *apptest.Harness) {
+		tok := h.AdminToken
+		h.Do("PUT", "/products/LAMP-7", tok, map[string]any{"name": "Desk lamp", "price": 39.9, "currency": "EUR"})
+		h.Do("PUT", "/products/LAMP-7/stock", tok, map[string]any{"on_hand": 5})
+		org := h.Do("POST", "/customers", tok, map[string]any{"kind": "organization", "name": "Nakatomi"}).ID()
+		person := h.Do("POST", "/customers", tok, map[string]any{"kind": "person", "first_name": "Holly", "last_name": "Gennaro"}).ID()
+		opp := h.Do("POST", "/opportunities", tok, map[string]any{"name": "Lighting", "customer_id": org}).ID()
+		wantProblem(t, h.Do("PUT", fmt.Sprintf("/opportunities/%d/lines", opp), tok,
+			map[string]any{"lines": []map[string]any{{"sku": "NOPE", "quantity": 1}}}), 422, "lines[0].sku")
+		r := h.Do("PUT", fmt.Sprintf("/opportunities/%d/lines", opp), tok,
+			map[string]any{"lines": []map[string]any{{"sku": "LAMP-7", "quantity": 8, "discount": 500}}})
+		wantStatus(t, r, http.StatusOK)
+		line := r.List[0].(map[string]any)
+		// 8 × 39.90 − 5 % = 303.24; 5 in stock for 8.
+		if line["line_total"] != float64(30324) || line["available"] != false || line["on_hand"] != float64(5) {
+			t.Fatalf("line: %s", r.Raw)
+		}
+		if o := h.Do("GET", fmt.Sprintf("/opportunities/%d", opp), tok, nil); o.JSON["amount"] != float64(30324) {
+			t.Fatalf("deal amount: %s", o.Raw)
+		}
+		h.Do("PUT", "/products/LAMP-7/stock", tok, map[string]any{"on_hand": 20})
+		if r := h.Do("GET", fmt.Sprintf("/opportunities/%d/lines", opp), tok, nil); r.List[0].(map[string]any)["available"] != true {
+			t.Fatalf("availability is not live: %s", r.Raw)
+		}
+		wantStatus(t, h.Do("PUT", fmt.Sprintf("/opportunities/%d/contacts/%d", opp, person), tok,
+			map[string]any{"role": "decision maker"}), http.StatusNoContent)
+		r = h.Do("GET", fmt.Sprintf("/opportunities/%d/contacts", opp), tok, nil)
+		if len(r.List) != 1 || r.List[0].(map[string]any)["role"] != "decision maker" {
+			t.Fatalf("contacts: %s", r.Raw)
+		}
+	})
+}

@@ -429,6 +429,24 @@ type Opportunity struct {
 	DeletedAt      sql.NullTime
 }
 
+type OpportunityContact struct {
+	OpportunityID int64
+	CustomerID    int64
+	Role          string
+}
+
+type OpportunityLine struct {
+	ID            int64
+	OpportunityID int64
+	Position      int64
+	Sku           string
+	Description   string
+	Quantity      int64
+	UnitPrice     int64
+	Discount      int64
+	LineTotal     int64
+}
+
 type OpportunityStageHistory struct {
 	ID            int64
 	OpportunityID int64
