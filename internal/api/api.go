@@ -108,6 +108,7 @@ func New(d Deps) http.Handler {
 	s.registerQuotes(api)
 	s.registerDuplicateSettings(api)
 	s.registerDealDetails(api)
+	s.registerAttachments(api)
 	return s.authenticate(s.idempotent(mux))
 }
 

@@ -89,7 +89,7 @@ func (s *server) registerImports(api huma.API) {
 			RawBody huma.MultipartFormFiles[struct {
 				File    huma.FormFile `form:"file" contentType:"text/csv,application/gzip,application/octet-stream,text/plain" required:"true"`
 				Match   string        `form:"match" required:"false" enum:"external_id,email,phone,"`
-				OnMatch string        `form:"on_match" required:"false" enum:"skip,update,"`
+				OnMatch string        `form:"on_match" required:"false" enum:"skip,update,create,"`
 				Mapping string        `form:"mapping" required:"false"`
 			}]
 		}) (*struct{ Body ImportJSON }, error) {

@@ -47,17 +47,20 @@ func orderJSON(o sales.Order) OrderJSON {
 
 // PurchaseSummaryJSON is what a customer's orders add up to.
 type PurchaseSummaryJSON struct {
-	Orders       int        `json:"orders"`
-	TotalSpent   float64    `json:"total_spent" doc:"Returns deducted."`
-	AverageOrder float64    `json:"average_order"`
-	FirstOrderAt *time.Time `json:"first_order_at,omitempty"`
-	LastOrderAt  *time.Time `json:"last_order_at,omitempty"`
-	TenureDays   int        `json:"tenure_days" doc:"Days since the first purchase."`
-	TopProducts  []struct {
-		SKU         string `json:"sku"`
-		Description string `json:"description"`
-		Quantity    int64  `json:"quantity"`
-	} `json:"top_products"`
+	Orders       int              `json:"orders"`
+	TotalSpent   float64          `json:"total_spent" doc:"Returns deducted."`
+	AverageOrder float64          `json:"average_order"`
+	FirstOrderAt *time.Time       `json:"first_order_at,omitempty"`
+	LastOrderAt  *time.Time       `json:"last_order_at,omitempty"`
+	TenureDays   int              `json:"tenure_days" doc:"Days since the first purchase."`
+	TopProducts  []TopProductJSON `json:"top_products"`
+}
+
+// TopProductJSON is a product a customer bought most of.
+type TopProductJSON struct {
+	SKU         string `json:"sku"`
+	Description string `json:"description"`
+	Quantity    int64  `json:"quantity"`
 }
 
 func (s *server) registerOrders(api huma.API) {
@@ -135,11 +138,7 @@ func (s *server) registerOrders(api huma.API) {
 			if !p.FirstOrder.IsZero() {
 				out.TenureDays = int(time.Since(p.FirstOrder).Hours() / 24)
 			}
-			out.TopProducts = make([]struct {
-				SKU         string `json:"sku"`
-				Description string `json:"description"`
-				Quantity    int64  `json:"quantity"`
-			}, len(p.TopProducts))
+			out.TopProducts = make([]TopProductJSON, len(p.TopProducts))
 			for i, tp := range p.TopProducts {
 				out.TopProducts[i].SKU, out.TopProducts[i].Description, out.TopProducts[i].Quantity = tp.SKU, tp.Description, tp.Quantity
 			}

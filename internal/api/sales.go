@@ -101,6 +101,28 @@ func (s *server) registerSales(api huma.API) {
 			}
 			return &struct{ Body []PipelineJSON }{out}, nil
 		})
+	huma.Register(api, huma.Operation{OperationID: "create-pipeline", Method: http.MethodPost, Path: "/pipelines",
+		Summary: "Create a pipeline with its stages", Tags: tags, DefaultStatus: http.StatusCreated},
+		func(ctx context.Context, in *struct {
+			Body struct {
+				Name   string           `json:"name" maxLength:"100"`
+				Stages []StageInputJSON `json:"stages" minItems:"3" maxItems:"20"`
+			}
+		}) (*struct{ Body PipelineJSON }, error) {
+			pi := sales.PipelineInput{Name: in.Body.Name}
+			for _, st := range in.Body.Stages {
+				pi.Stages = append(pi.Stages, sales.Stage{Name: st.Name, Probability: st.Probability, Kind: st.Kind})
+			}
+			p, err := s.Sales.CreatePipeline(ctx, actorFrom(ctx), pi)
+			if err != nil {
+				return nil, s.fail(ctx, "create pipeline", err)
+			}
+			pj := PipelineJSON{ID: p.ID, Name: p.Name, Stages: []StageJSON{}}
+			for _, st := range p.Stages {
+				pj.Stages = append(pj.Stages, StageJSON{ID: st.ID, Name: st.Name, Probability: st.Probability, Kind: st.Kind})
+			}
+			return &struct{ Body PipelineJSON }{pj}, nil
+		})
 	type oppOut = struct{ Body OpportunityJSON }
 	huma.Register(api, huma.Operation{OperationID: "create-opportunity", Method: http.MethodPost, Path: "/opportunities",
 		Summary: "Create an opportunity", Tags: tags, DefaultStatus: http.StatusCreated},
@@ -173,4 +195,11 @@ func (s *server) registerSales(api huma.API) {
 			}
 			return &struct{ Body []MoveJSON }{out}, nil
 		})
+}
+
+// StageInputJSON is a stage of a new pipeline.
+type StageInputJSON struct {
+	Name        string `json:"name" maxLength:"100"`
+	Probability int    `json:"probability,omitempty" minimum:"0" maximum:"100"`
+	Kind        string `json:"kind,omitempty" enum:"open,won,lost," doc:"Default: open."`
 }

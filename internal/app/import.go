@@ -42,7 +42,7 @@ func runImport(ctx context.Context, env Env, args []string) error {
 	a, err := openWithRest(ctx, env, args, func(fs *flag.FlagSet) {
 		if what == "customers" {
 			fs.StringVar(&opt.Match, "match", "external_id", "match rows to customers by external_id, email or phone")
-			fs.StringVar(&opt.OnMatch, "on-match", "skip", "what to do with a matched row: skip or update")
+			fs.StringVar(&opt.OnMatch, "on-match", "skip", "what to do with a matched row: skip, update, or create a new customer anyway")
 		} else {
 			fs.StringVar(&currency, "currency", "", "the currency of orders whose rows give none (ISO 4217, e.g. GBP)")
 		}

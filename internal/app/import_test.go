@@ -104,3 +104,18 @@ func newApp(t *testing.T, db string) (*app.App, error) {
 	t.Helper()
 	return app.New(context.Background(), mustConfig(t, db), discardLog(), "test", app.Options{PasswordParams: apptest.Cheap})
 }
+
+func TestImportOnMatchCreate(t *testing.T) {
+	dir := t.TempDir()
+	db := "sqlite:" + filepath.Join(dir, "scrms.db")
+	file := filepath.Join(dir, "people.csv")
+	os.WriteFile(file, []byte("first_name,last_name,email\nAna,Silva,ana@example.com\nAna,Silva,ana@example.com\n"), 0o644)
+	code, out, _ := cli(t, db, "", "import", "customers", file, "--match", "email")
+	if code != 0 || out != "imported=1 updated=0 skipped=1 rejected=0\n" {
+		t.Fatalf("skip: %d %q", code, out)
+	}
+	code, out, _ = cli(t, db, "", "import", "customers", file, "--match", "email", "--on-match", "create")
+	if code != 0 || out != "imported=2 updated=0 skipped=0 rejected=0\n" {
+		t.Fatalf("create: %d %q", code, out)
+	}
+}

@@ -130,3 +130,30 @@ func TestWebDealListInlineEdit(t *testing.T) {
 		t.Fatalf("after inline edit: %s", r.Raw)
 	}
 }
+
+func TestCreatePipeline(t *testing.T) {
+	engines(t, func(t *testing.T, h *apptest.Harness) {
+		_, repTok := h.User("rep@example.com", auth.RoleSales, 0)
+		body := map[string]any{"name": "Partners", "stages": []map[string]any{{"name": "Intro", "probability": 20},
+			{"name": "Contract", "probability": 60}, {"name": "Signed", "kind": "won"}, {"name": "Dropped", "kind": "lost"}}}
+		wantProblem(t, h.Do("POST", "/pipelines", repTok, body), http.StatusForbidden)
+		wantProblem(t, h.Do("POST", "/pipelines", h.AdminToken, map[string]any{"name": "Bad", "stages": []map[string]any{
+			{"name": "A"}, {"name": "B"}, {"name": "C", "kind": "lost"}}}), 422, "stages")
+		r := h.Do("POST", "/pipelines", h.AdminToken, body)
+		wantStatus(t, r, http.StatusCreated)
+		pid := r.ID()
+		stages := r.JSON["stages"].([]any)
+		if len(stages) != 4 || stages[2].(map[string]any)["probability"] != float64(100) {
+			t.Fatalf("pipeline: %s", r.Raw)
+		}
+		wantProblem(t, h.Do("POST", "/pipelines", h.AdminToken, body), http.StatusConflict, "name")
+		o := h.Do("POST", "/opportunities", repTok, map[string]any{"name": "Reseller deal", "pipeline_id": pid})
+		wantStatus(t, o, http.StatusCreated)
+		if o.JSON["stage_id"] != stages[0].(map[string]any)["id"] {
+			t.Fatalf("the deal did not start in the new pipeline's first stage: %s", o.Raw)
+		}
+		if r := h.Do("GET", "/pipelines", repTok, nil); len(r.List) != 2 {
+			t.Fatalf("pipelines: %s", r.Raw)
+		}
+	})
+}

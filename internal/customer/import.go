@@ -228,8 +228,8 @@ func checkImportOptions(a auth.Actor, j *ImportJob) error {
 	if j.Match != "external_id" && j.Match != "email" && j.Match != "phone" {
 		f.Add("match", "must be external_id, email or phone")
 	}
-	if j.OnMatch != "skip" && j.OnMatch != "update" {
-		f.Add("on_match", "must be skip or update")
+	if j.OnMatch != "skip" && j.OnMatch != "update" && j.OnMatch != "create" {
+		f.Add("on_match", "must be skip, update or create (a new customer even when one matches)")
 	}
 	if j.OnMatch == "update" && !a.Can(auth.CustomerUpdate) {
 		f.Add("on_match", "your role may not update customers")
@@ -469,7 +469,7 @@ func (s *Service) importBatch(ctx context.Context, a auth.Actor, j *ImportJob, f
 		go func() {
 			defer wg.Done()
 			for r := range next {
-				s.prepareRow(ctx, a, fields, r, j.Match, cache)
+				s.prepareRow(ctx, a, fields, r, j.Match, j.OnMatch, cache)
 			}
 		}()
 	}
@@ -497,7 +497,7 @@ func (s *Service) importBatch(ctx context.Context, a auth.Actor, j *ImportJob, f
 			rejects = append(rejects, Rejection{Line: r.line, Record: r.rec, Reason: r.reason})
 			continue
 		}
-		if r.key != "" {
+		if r.key != "" && j.OnMatch != "create" {
 			if e, ok := cache[r.key]; ok {
 				if e.hash == r.hash || j.OnMatch == "skip" {
 					res.Skipped++
@@ -583,6 +583,9 @@ func (s *Service) importBatchAlone(ctx context.Context, a auth.Actor, j *ImportJ
 		if err != nil {
 			return err
 		}
+		if j.OnMatch == "create" {
+			id = 0 // a new customer, whatever matches
+		}
 		if id == 0 {
 			step := next
 			if _, err := s.store.CommitImportBatch(ctx, step, []ImportCreate{s.importCreate(a, r.c, now)}, nil); err == nil {
@@ -630,7 +633,7 @@ func (s *Service) importCreate(a auth.Actor, c Customer, now time.Time) ImportCr
 }
 
 // prepareRow reads, validates and looks up one row. It only reads.
-func (s *Service) prepareRow(ctx context.Context, a auth.Actor, fields []string, r *importRow, match string,
+func (s *Service) prepareRow(ctx context.Context, a auth.Actor, fields []string, r *importRow, match, onMatch string,
 	cache map[string]cacheEntry) {
 	r.key = rowKey(fields, r.rec, match)
 	if r.key == "" && match != "external_id" {
@@ -649,7 +652,7 @@ func (s *Service) prepareRow(ctx context.Context, a auth.Actor, fields []string,
 		}
 	}
 	r.hash = h.Sum64()
-	if e, ok := cache[r.key]; r.key != "" && ok && e.hash == r.hash {
+	if e, ok := cache[r.key]; r.key != "" && ok && e.hash == r.hash && onMatch != "create" {
 		return // an exact repeat: decided without the database
 	}
 	r.in = rowInput(fields, r.rec)
@@ -667,6 +670,9 @@ func (s *Service) prepareRow(ctx context.Context, a auth.Actor, fields []string,
 	r.c = c
 	if _, ok := cache[r.key]; r.key != "" && ok {
 		return // known from an earlier row; decided in order
+	}
+	if onMatch == "create" {
+		return // every row becomes a new customer
 	}
 	r.found, r.err = s.matchRow(ctx, a, r.in, match)
 }

@@ -43,8 +43,13 @@ func fold(s string) string {
 // indexed as their E.164 digits and as their national number, so that "+1 555"
 // and "555 12" both find +15551234567.
 func BuildSearchText(c Customer) SearchText {
-	// The external id (a customer number) is found like a name.
-	names := fold(strings.Join([]string{c.FirstName, c.LastName, c.OrgName, c.ExternalID}, " "))
+	// The external id (a customer number) is found like a name, as one
+	// word: "CN-2024-0042" as cn20240042, so that its parts, shared by
+	// every customer of a system, do not each become a search term.
+	names := fold(strings.Join([]string{c.FirstName, c.LastName, c.OrgName}, " "))
+	if id := strings.ReplaceAll(fold(c.ExternalID), " ", ""); id != "" {
+		names = strings.TrimSpace(names + " " + id)
+	}
 	var contacts []string
 	for _, e := range c.Emails {
 		contacts = append(contacts, fold(e.Address))
@@ -103,11 +108,39 @@ func SearchTerms(q string) []string {
 			return []string{digits}
 		}
 	}
-	terms := strings.Fields(fold(q))
+	var terms []string
+	for _, w := range strings.Fields(q) {
+		if looksLikeID(w) {
+			// A customer number such as CN-2024-0042 is indexed as one word.
+			terms = append(terms, strings.ReplaceAll(fold(w), " ", ""))
+			continue
+		}
+		terms = append(terms, strings.Fields(fold(w))...)
+	}
 	if len(terms) > maxSearchTerms {
 		terms = terms[:maxSearchTerms]
 	}
 	return terms
+}
+
+// looksLikeID reports whether a word reads as an identifier: letters and
+// digits joined by punctuation, and no email address.
+func looksLikeID(w string) bool {
+	if strings.Contains(w, "@") {
+		return false
+	}
+	var letter, digit, punct bool
+	for _, r := range w {
+		switch {
+		case unicode.IsLetter(r):
+			letter = true
+		case unicode.IsDigit(r):
+			digit = true
+		default:
+			punct = true
+		}
+	}
+	return digit && punct && (letter || strings.ContainsAny(w, "-_/.#"))
 }
 
 func looksLikePhone(q string) bool {

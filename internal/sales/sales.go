@@ -476,3 +476,72 @@ func (s *Service) Changed(ctx context.Context, a auth.Actor, pipelineID int64, s
 	}
 	return s.store.ChangedOpportunities(ctx, pipelineID, since, visibilityOf(a))
 }
+
+// PipelineInput is a new pipeline with its stages in order.
+type PipelineInput struct {
+	Name   string
+	Stages []Stage // Name, Probability, Kind
+}
+
+// PipelineStore creates pipelines.
+type PipelineStore interface {
+	CreatePipeline(ctx context.Context, p Pipeline, e audit.Entry) (int64, error)
+}
+
+// CreatePipeline adds a pipeline (managers and administrators). It needs
+// at least one open stage, one won and one lost.
+func (s *Service) CreatePipeline(ctx context.Context, a auth.Actor, in PipelineInput) (Pipeline, error) {
+	if err := a.Require(auth.SalesAdmin); err != nil {
+		return Pipeline{}, err
+	}
+	ps, ok := s.store.(PipelineStore)
+	if !ok {
+		return Pipeline{}, fmt.Errorf("sales: this store cannot create pipelines")
+	}
+	var f fault.Fields
+	p := Pipeline{Name: strings.TrimSpace(in.Name)}
+	if p.Name == "" || len(p.Name) > 100 {
+		f.Add("name", "must be 1 to 100 characters")
+	}
+	kinds := map[string]int{}
+	names := map[string]bool{}
+	for i, st := range in.Stages {
+		st.Name = strings.TrimSpace(st.Name)
+		if st.Name == "" || len(st.Name) > 100 || names[strings.ToLower(st.Name)] {
+			f.Add(fmt.Sprintf("stages[%d].name", i), "must be 1 to 100 characters and differ from the others")
+		}
+		names[strings.ToLower(st.Name)] = true
+		if st.Kind == "" {
+			st.Kind = StageOpen
+		}
+		if st.Kind != StageOpen && st.Kind != StageWon && st.Kind != StageLost {
+			f.Add(fmt.Sprintf("stages[%d].kind", i), "must be open, won or lost")
+		}
+		if st.Kind == StageWon && st.Probability == 0 {
+			st.Probability = 100
+		}
+		if st.Probability < 0 || st.Probability > 100 {
+			f.Add(fmt.Sprintf("stages[%d].probability", i), "must be between 0 and 100")
+		}
+		kinds[st.Kind]++
+		st.Position = i
+		p.Stages = append(p.Stages, st)
+	}
+	if kinds[StageOpen] == 0 || kinds[StageWon] == 0 || kinds[StageLost] == 0 || len(in.Stages) > 20 {
+		f.Add("stages", "give 3 to 20 stages with at least one open, one won and one lost")
+	}
+	if err := f.Err(); err != nil {
+		return Pipeline{}, err
+	}
+	e := a.Audit("create", "pipeline", 0, s.at())
+	e.Changes = []audit.Change{{Field: "name", New: p.Name}, {Field: "stages", New: fmt.Sprint(len(p.Stages))}}
+	id, err := ps.CreatePipeline(ctx, p, e)
+	if fault.Is(err, fault.Conflict) {
+		return Pipeline{}, &fault.Error{Code: fault.Conflict, Message: "A pipeline with this name exists.",
+			Fields: []fault.FieldError{{Field: "name", Message: "is already used"}}}
+	}
+	if err != nil {
+		return Pipeline{}, err
+	}
+	return s.Pipeline(ctx, a, id)
+}

@@ -63,6 +63,7 @@ func (t *tx) eraseOne(ctx context.Context, id int64, er customer.Erasure) error 
 		{`DELETE FROM customer_addresses WHERE customer_id = ?`, []any{id}},
 		{`UPDATE customer_notes SET body = '(erased)' WHERE customer_id = ?`, []any{id}},
 		{`UPDATE interactions SET subject = '', body = '(erased)' WHERE customer_id = ?`, []any{id}},
+		{`DELETE FROM interaction_attachments WHERE interaction_id IN (SELECT id FROM interactions WHERE customer_id = ?)`, []any{id}},
 		{`UPDATE consent_events SET proof = '', ip = '' WHERE customer_id = ?`, []any{id}},
 		{`DELETE FROM customer_relationships WHERE from_customer = ? OR to_customer = ?`, []any{id, id}},
 		{`DELETE FROM household_members WHERE customer_id = ?`, []any{id}},

@@ -213,3 +213,23 @@ func (s *Store) ListOpportunities(ctx context.Context, f sales.Filter, v sales.V
 	return s.queryOpps(ctx, s.readConn(), `SELECT `+oppColumns+oppFrom+w.sql()+` ORDER BY o.id DESC LIMIT ?`,
 		append(w.args, f.Limit)...)
 }
+
+// CreatePipeline stores a pipeline with its stages, after the others.
+func (s *Store) CreatePipeline(ctx context.Context, p sales.Pipeline, e audit.Entry) (int64, error) {
+	var id int64
+	err := s.inTx(ctx, func(t *tx) error {
+		if err := t.c.QueryRowContext(ctx, `INSERT INTO pipelines (name, position, created_at)
+VALUES (?, (SELECT COALESCE(MAX(position), -1) + 1 FROM pipelines), ?) RETURNING id`, p.Name, e.At).Scan(&id); err != nil {
+			return mapErr(err)
+		}
+		for _, st := range p.Stages {
+			if _, err := t.c.ExecContext(ctx, `INSERT INTO pipeline_stages (pipeline_id, name, position, probability, kind)
+VALUES (?, ?, ?, ?, ?)`, id, st.Name, st.Position, st.Probability, st.Kind); err != nil {
+				return mapErr(err)
+			}
+		}
+		e.EntityID = id
+		return t.appendAudit(ctx, e)
+	})
+	return id, err
+}

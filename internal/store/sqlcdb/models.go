@@ -325,6 +325,17 @@ type Interaction struct {
 	CreatedAt       time.Time
 }
 
+type InteractionAttachment struct {
+	ID            int64
+	InteractionID int64
+	Name          string
+	ContentType   string
+	Size          int64
+	Data          []byte
+	CreatedBy     sql.NullInt64
+	CreatedAt     time.Time
+}
+
 type Lead struct {
 	ID             int64
 	Status         string
