@@ -104,7 +104,7 @@ func TestAPIOpportunitiesMoveThroughThePipeline(t *testing.T) {
 		if len(r.List) != 0 {
 			t.Fatalf("open deals after winning: %s", r.Raw)
 		}
-		if r := h.Do("GET", fmt.Sprintf("/audit?entity_type=opportunity&limit=50"), h.AdminToken, nil); len(r.List) < 5 {
+		if r := h.Do("GET", "/audit?entity_type=opportunity&limit=50", h.AdminToken, nil); len(r.List) < 5 {
 			t.Fatalf("deal changes audited: %d", len(r.List))
 		}
 	})

@@ -246,15 +246,6 @@ func normalizeAddresses(c *Customer, f *fault.Fields) {
 	}
 }
 
-func isUpperASCII(s string) bool {
-	for _, r := range s {
-		if r < 'A' || r > 'Z' {
-			return false
-		}
-	}
-	return true
-}
-
 // NormalizeTag returns the stored form of a tag: trimmed, lower case, inner
 // spaces collapsed. It returns "" for a tag that cannot be stored.
 func NormalizeTag(t string) string {
