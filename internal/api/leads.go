@@ -1,6 +1,7 @@
 package api
 
 import (
+	"bytes"
 	"context"
 	"net/http"
 	"time"
@@ -120,6 +121,33 @@ func (s *server) registerLeads(api huma.API) {
 				out = append(out, leadJSON(l))
 			}
 			return &struct{ Body []LeadJSON }{out}, nil
+		})
+	huma.Register(api, huma.Operation{OperationID: "email-lead", Method: http.MethodPost, Path: "/leads/inbound-email",
+		Summary: "Capture a lead from an email (the raw message)", Tags: tags, MaxBodyBytes: 2 << 20,
+		Description: "Post the message as a mail provider forwards it (Content-Type: message/rfc822). The sender becomes " +
+			"the lead and the subject and text its message. Automatic replies, bounces and list mail are recognised " +
+			"and answered with 202 and no lead."},
+		func(ctx context.Context, in *struct {
+			RawBody []byte `contentType:"message/rfc822"`
+		}) (*struct {
+			Status int
+			Body   *LeadJSON
+		}, error) {
+			l, err := s.Leads.EmailLead(ctx, actorFrom(ctx), bytes.NewReader(in.RawBody))
+			if err != nil {
+				return nil, s.fail(ctx, "email lead", err)
+			}
+			if l == nil {
+				return &struct {
+					Status int
+					Body   *LeadJSON
+				}{Status: http.StatusAccepted}, nil
+			}
+			j := leadJSON(*l)
+			return &struct {
+				Status int
+				Body   *LeadJSON
+			}{Status: http.StatusCreated, Body: &j}, nil
 		})
 	type leadPath struct {
 		ID int64 `path:"id" minimum:"1"`

@@ -149,3 +149,28 @@ func TestImportLeadsFromCSV(t *testing.T) {
 		t.Fatalf("second import: %d %q", code, out)
 	}
 }
+
+func TestLeadFromInboundEmail(t *testing.T) {
+	engines(t, func(t *testing.T, h *apptest.Harness) {
+		msg := "From: =?UTF-8?Q?Jos=C3=A9_Garc=C3=ADa?= <jose@garcia-sl.example>\r\n" +
+			"To: sales@example.com\r\nSubject: Quote for 200 chairs\r\nMIME-Version: 1.0\r\n" +
+			"Content-Type: multipart/alternative; boundary=b1\r\n\r\n" +
+			"--b1\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nHello, we need 200 chairs by May.\r\n" +
+			"--b1\r\nContent-Type: text/html\r\n\r\n<p>Hello</p>\r\n--b1--\r\n"
+		r := h.Do("POST", "/leads/inbound-email", h.AdminToken, msg, "Content-Type", "message/rfc822")
+		wantStatus(t, r, http.StatusCreated)
+		if r.JSON["email"] != "jose@garcia-sl.example" || r.JSON["first_name"] != "José" || r.JSON["source"] != "email" ||
+			!strings.Contains(r.JSON["message"].(string), "Quote for 200 chairs") ||
+			!strings.Contains(r.JSON["message"].(string), "200 chairs by May") {
+			t.Fatalf("lead: %s", r.Raw)
+		}
+		ooo := "From: jose@garcia-sl.example\r\nAuto-Submitted: auto-replied\r\nSubject: Out of office\r\n\r\nAway.\r\n"
+		if r := h.Do("POST", "/leads/inbound-email", h.AdminToken, ooo, "Content-Type", "message/rfc822"); r.Status != http.StatusAccepted {
+			t.Fatalf("auto-reply: %d %s", r.Status, r.Raw)
+		}
+		wantProblem(t, h.Do("POST", "/leads/inbound-email", h.AdminToken, "no headers here", "Content-Type", "message/rfc822"), 422)
+		if r := h.Do("GET", "/leads", h.AdminToken, nil); len(r.List) != 1 {
+			t.Fatalf("leads: %s", r.Raw)
+		}
+	})
+}
