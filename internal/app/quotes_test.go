@@ -104,6 +104,12 @@ func TestOpportunityProductsAndContacts(t *testing.T) {
 		if r := h.Do("GET", fmt.Sprintf("/opportunities/%d/lines", opp), tok, nil); r.List[0].(map[string]any)["available"] != true {
 			t.Fatalf("availability is not live: %s", r.Raw)
 		}
+		// The customer's profile shows the open deal's products and their stock.
+		c := signIn(t, h, "admin@example.com", "correct horse battery")
+		if status, page, _ := get(t, c, fmt.Sprintf("%s/customers/%d", h.Server.URL, org)); status != 200 ||
+			!strings.Contains(page, "Open deals") || !strings.Contains(page, "in stock (20)") {
+			t.Fatalf("profile lacks the deal's availability (%d)", status)
+		}
 		wantStatus(t, h.Do("PUT", fmt.Sprintf("/opportunities/%d/contacts/%d", opp, person), tok,
 			map[string]any{"role": "decision maker"}), http.StatusNoContent)
 		r = h.Do("GET", fmt.Sprintf("/opportunities/%d/contacts", opp), tok, nil)

@@ -12,6 +12,7 @@ import (
 	"github.com/scrms/scrms/internal/auth"
 	"github.com/scrms/scrms/internal/customer"
 	"github.com/scrms/scrms/internal/fault"
+	"github.com/scrms/scrms/internal/sales"
 )
 
 func urlQuery(s string) string { return url.QueryEscape(s) }
@@ -441,6 +442,17 @@ func (s *site) customerProfile(w http.ResponseWriter, r *http.Request, a auth.Ac
 		p.Purchases = &ps
 		if p.Orders, err = s.Orders.Orders(ctx, a, id, 5); err != nil {
 			return err
+		}
+		deals, err := s.Sales.List(ctx, a, sales.Filter{CustomerID: id, Open: true, Limit: 10})
+		if err != nil {
+			return err
+		}
+		for _, d := range deals {
+			lines, err := s.DealDetails.Lines(ctx, a, d.ID)
+			if err != nil {
+				return err
+			}
+			p.Deals = append(p.Deals, DealWithLines{Deal: d, Lines: lines})
 		}
 	}
 	if c.Kind == customer.Organization {

@@ -49,6 +49,7 @@ type Deps struct {
 	Activities    *sales.ActivityService
 	Targets       *sales.Targets
 	Quotes        *sales.Quotes
+	DealDetails   *sales.DealDetails
 	BoardHub      *sales.Hub
 	Audit         AuditLog
 	Log           *slog.Logger
