@@ -109,6 +109,7 @@ func New(d Deps) http.Handler {
 	s.registerDuplicateSettings(api)
 	s.registerDealDetails(api)
 	s.registerAttachments(api)
+	s.registerLeadRules(api)
 	return s.authenticate(s.idempotent(mux))
 }
 

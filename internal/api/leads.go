@@ -273,3 +273,74 @@ func (s *server) registerLeads(api huma.API) {
 			return &struct{ Body []formJSON }{out}, nil
 		})
 }
+
+// ScoreRuleJSON is a lead scoring rule.
+type ScoreRuleJSON struct {
+	Kind   string `json:"kind" enum:"fit,engagement"`
+	Field  string `json:"field" doc:"company, email, phone, job_title, country, message, source, campaign, utm_source, utm_medium, utm_campaign"`
+	Op     string `json:"op" enum:"present,equals,contains,not_free_email"`
+	Value  string `json:"value,omitempty" maxLength:"200"`
+	Points int    `json:"points" minimum:"-100" maximum:"100"`
+	Label  string `json:"label" maxLength:"100" doc:"The reason shown on a lead the rule scores."`
+}
+
+func (s *server) registerLeadRules(api huma.API) {
+	tags := []string{"Leads"}
+	toJSON := func(rs []sales.ScoreRule) []ScoreRuleJSON {
+		out := []ScoreRuleJSON{}
+		for _, r := range rs {
+			out = append(out, ScoreRuleJSON{Kind: r.Kind, Field: r.Field, Op: r.Op, Value: r.Value, Points: r.Points, Label: r.Label})
+		}
+		return out
+	}
+	huma.Register(api, huma.Operation{OperationID: "get-lead-scoring", Method: http.MethodGet, Path: "/lead-scoring",
+		Summary: "The lead scoring rules", Tags: tags},
+		func(ctx context.Context, _ *struct{}) (*struct{ Body []ScoreRuleJSON }, error) {
+			rs, err := s.Leads.ScoreRules(ctx, actorFrom(ctx))
+			if err != nil {
+				return nil, s.fail(ctx, "scoring rules", err)
+			}
+			return &struct{ Body []ScoreRuleJSON }{toJSON(rs)}, nil
+		})
+	huma.Register(api, huma.Operation{OperationID: "set-lead-scoring", Method: http.MethodPut, Path: "/lead-scoring",
+		Summary: "Replace the lead scoring rules (managers and administrators)", Tags: tags},
+		func(ctx context.Context, in *struct {
+			Body []ScoreRuleJSON `maxItems:"100"`
+		}) (*struct{ Body []ScoreRuleJSON }, error) {
+			var rs []sales.ScoreRule
+			for _, r := range in.Body {
+				rs = append(rs, sales.ScoreRule{Kind: r.Kind, Field: r.Field, Op: r.Op, Value: r.Value, Points: r.Points, Label: r.Label})
+			}
+			got, err := s.Leads.SetScoreRules(ctx, actorFrom(ctx), rs)
+			if err != nil {
+				return nil, s.fail(ctx, "scoring rules", err)
+			}
+			return &struct{ Body []ScoreRuleJSON }{toJSON(got)}, nil
+		})
+	huma.Register(api, huma.Operation{OperationID: "set-lead-territory", Method: http.MethodPut,
+		Path: "/lead-territories/{country}", Summary: "Send a country's new leads to a team (team_id 0 removes)", Tags: tags},
+		func(ctx context.Context, in *struct {
+			Country string `path:"country" maxLength:"100"`
+			Body    struct {
+				TeamID int64 `json:"team_id" minimum:"0"`
+			}
+		}) (*struct {
+			Body struct {
+				Country string `json:"country"`
+				TeamID  int64  `json:"team_id"`
+			}
+		}, error) {
+			code, err := s.Leads.SetTerritory(ctx, actorFrom(ctx), in.Country, in.Body.TeamID)
+			if err != nil {
+				return nil, s.fail(ctx, "territory", err)
+			}
+			out := &struct {
+				Body struct {
+					Country string `json:"country"`
+					TeamID  int64  `json:"team_id"`
+				}
+			}{}
+			out.Body.Country, out.Body.TeamID = code, in.Body.TeamID
+			return out, nil
+		})
+}

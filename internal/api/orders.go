@@ -54,6 +54,7 @@ type PurchaseSummaryJSON struct {
 	LastOrderAt  *time.Time       `json:"last_order_at,omitempty"`
 	TenureDays   int              `json:"tenure_days" doc:"Days since the first purchase."`
 	TopProducts  []TopProductJSON `json:"top_products"`
+	Categories   []string         `json:"favourite_categories" doc:"Product categories bought most."`
 }
 
 // TopProductJSON is a product a customer bought most of.
@@ -138,6 +139,7 @@ func (s *server) registerOrders(api huma.API) {
 			if !p.FirstOrder.IsZero() {
 				out.TenureDays = int(time.Since(p.FirstOrder).Hours() / 24)
 			}
+			out.Categories = nonNil(p.Categories)
 			out.TopProducts = make([]TopProductJSON, len(p.TopProducts))
 			for i, tp := range p.TopProducts {
 				out.TopProducts[i].SKU, out.TopProducts[i].Description, out.TopProducts[i].Quantity = tp.SKU, tp.Description, tp.Quantity

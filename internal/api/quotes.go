@@ -82,6 +82,30 @@ func (s *server) registerQuotes(api huma.API) {
 			}
 			return &out{Body: quoteJSON(q)}, nil
 		})
+	huma.Register(api, huma.Operation{OperationID: "create-quote-for", Method: http.MethodPost, Path: "/quotes",
+		Summary: "Make a quote (the opportunity named in the body)", Tags: tags, DefaultStatus: http.StatusCreated},
+		func(ctx context.Context, in *struct {
+			Body struct {
+				OpportunityID    int64           `json:"opportunity_id" minimum:"1"`
+				Lines            []QuoteLineJSON `json:"lines" minItems:"1" maxItems:"200"`
+				TaxRate          int64           `json:"tax_rate,omitempty" minimum:"0" maximum:"10000"`
+				ValidUntil       string          `json:"valid_until,omitempty"`
+				Notes            string          `json:"notes,omitempty" maxLength:"2000"`
+				AcceptOutOfStock bool            `json:"accept_out_of_stock,omitempty"`
+			}
+		}) (*out, error) {
+			qi := sales.QuoteInput{TaxRate: in.Body.TaxRate, ValidUntil: in.Body.ValidUntil, Notes: in.Body.Notes,
+				AcceptNoStock: in.Body.AcceptOutOfStock}
+			for _, l := range in.Body.Lines {
+				qi.Lines = append(qi.Lines, sales.QuoteLine{SKU: l.SKU, Description: l.Description, Quantity: l.Quantity,
+					UnitPrice: l.UnitPrice, Discount: l.Discount})
+			}
+			q, err := s.Quotes.CreateQuote(ctx, actorFrom(ctx), in.Body.OpportunityID, qi)
+			if err != nil {
+				return nil, s.fail(ctx, "create quote", err)
+			}
+			return &out{Body: quoteJSON(q)}, nil
+		})
 	type quotePath struct {
 		ID int64 `path:"id" minimum:"1"`
 	}

@@ -181,6 +181,15 @@ func (s *server) registerSales(api huma.API) {
 			}
 			return &oppOut{Body: opportunityJSON(o)}, nil
 		})
+	huma.Register(api, huma.Operation{OperationID: "delete-opportunity", Method: http.MethodDelete, Path: "/opportunities/{id}",
+		Summary: "Delete an opportunity (kept, with its history, for reports and the audit log)", Tags: tags,
+		DefaultStatus: http.StatusNoContent},
+		func(ctx context.Context, in *oppPath) (*struct{}, error) {
+			if err := s.Sales.DeleteOpportunity(ctx, actorFrom(ctx), in.ID); err != nil {
+				return nil, s.fail(ctx, "delete opportunity", err)
+			}
+			return nil, nil
+		})
 	huma.Register(api, huma.Operation{OperationID: "opportunity-history", Method: http.MethodGet,
 		Path: "/opportunities/{id}/history", Summary: "An opportunity's stage moves, oldest first", Tags: tags},
 		func(ctx context.Context, in *oppPath) (*struct{ Body []MoveJSON }, error) {

@@ -174,3 +174,31 @@ func TestLeadFromInboundEmail(t *testing.T) {
 		}
 	})
 }
+
+func TestLeadRulesAndTerritories(t *testing.T) {
+	engines(t, func(t *testing.T, h *apptest.Harness) {
+		dach := h.Team("DACH")
+		rep, _ := h.User("berlin@example.com", auth.RoleSales, dach)
+		_, repTok := h.User("other@example.com", auth.RoleSales, 0)
+		wantProblem(t, h.Do("PUT", "/lead-territories/Germany", repTok, map[string]any{"team_id": dach}), http.StatusForbidden)
+		r := h.Do("PUT", "/lead-territories/Germany", h.AdminToken, map[string]any{"team_id": dach})
+		wantStatus(t, r, http.StatusOK)
+		if r.JSON["country"] != "DE" {
+			t.Fatalf("territory: %s", r.Raw)
+		}
+		wantProblem(t, h.Do("PUT", "/lead-scoring", h.AdminToken, []map[string]any{{"kind": "fit", "field": "shoe_size",
+			"op": "present", "points": 5, "label": "x"}}), 422, "rules[0].field")
+		wantStatus(t, h.Do("PUT", "/lead-scoring", h.AdminToken, []map[string]any{
+			{"kind": "fit", "field": "country", "op": "equals", "value": "DE", "points": 40, "label": "in our home market"}}), http.StatusOK)
+		// An API lead from Germany (created by an administrator without a team) goes to the DACH team's representative.
+		r = h.Do("POST", "/leads", h.AdminToken, map[string]any{"first_name": "Lukas", "company": "Bau AG", "country": "DE", "owner_id": 0})
+		wantStatus(t, r, http.StatusCreated)
+		if r.JSON["score"] != float64(40) || fmt.Sprint(r.JSON["score_reasons"]) != "[map[kind:fit label:in our home market points:40]]" {
+			t.Fatalf("scored by the new rules: %s", r.Raw)
+		}
+		if r.JSON["team_id"] != float64(dach) {
+			t.Fatalf("territory routing: %s", r.Raw)
+		}
+		_ = rep
+	})
+}

@@ -21,6 +21,7 @@ func TestAPIOrdersAndPurchaseSummary(t *testing.T) {
 			"ordered_at": "2026-11-02T10:00:00Z", "currency": "gbp", "source": "web shop",
 			"lines": []map[string]any{{"sku": "MUG-1", "description": "Blue mug", "quantity": 3, "unit_price": 2.55},
 				{"sku": "TEA-9", "quantity": 1, "unit_price": 0.085}}}
+		h.Do("PUT", "/products/MUG-1", h.AdminToken, map[string]any{"name": "Blue mug", "category": "kitchen", "price": 2.55})
 		r := h.Do("POST", "/orders", nTok, order)
 		wantStatus(t, r, http.StatusCreated)
 		cid := int64(r.JSON["customer_id"].(float64))
@@ -37,7 +38,8 @@ func TestAPIOrdersAndPurchaseSummary(t *testing.T) {
 			"lines": []map[string]any{{"sku": "MUG-1", "quantity": -1, "unit_price": 2.55}}}), http.StatusCreated)
 		r = h.Do("GET", fmt.Sprintf("/customers/%d/purchases", cid), nTok, nil)
 		wantStatus(t, r, http.StatusOK)
-		if r.JSON["orders"] != float64(1) || r.JSON["total_spent"] != 5.185 || r.JSON["first_order_at"] != "2026-11-02T10:00:00Z" {
+		if r.JSON["orders"] != float64(1) || r.JSON["total_spent"] != 5.185 || r.JSON["first_order_at"] != "2026-11-02T10:00:00Z" ||
+			fmt.Sprint(r.JSON["favourite_categories"]) != "[kitchen]" {
 			t.Fatalf("summary: %s", r.Raw)
 		}
 		r = h.Do("GET", fmt.Sprintf("/customers/%d/timeline?kind=order", cid), nTok, nil)

@@ -157,3 +157,23 @@ func TestCreatePipeline(t *testing.T) {
 		}
 	})
 }
+
+func TestDeleteOpportunityAndQuoteAlias(t *testing.T) {
+	engines(t, func(t *testing.T, h *apptest.Harness) {
+		tok := h.AdminToken
+		h.Do("PUT", "/products/P-1", tok, map[string]any{"name": "Widget", "price": 10.0})
+		h.Do("PUT", "/products/P-1/stock", tok, map[string]any{"on_hand": 100})
+		cid := h.Do("POST", "/customers", tok, map[string]any{"kind": "organization", "name": "Initrode"}).ID()
+		id := h.Do("POST", "/opportunities", tok, map[string]any{"name": "Widgets", "customer_id": cid}).ID()
+		r := h.Do("POST", "/quotes", tok, map[string]any{"opportunity_id": id, "lines": []map[string]any{{"sku": "P-1", "quantity": 3}}})
+		wantStatus(t, r, http.StatusCreated)
+		if r.JSON["total"] != float64(3000) {
+			t.Fatalf("quote: %s", r.Raw)
+		}
+		wantStatus(t, h.Do("DELETE", fmt.Sprintf("/opportunities/%d", id), tok, nil), http.StatusNoContent)
+		wantProblem(t, h.Do("GET", fmt.Sprintf("/opportunities/%d", id), tok, nil), http.StatusNotFound)
+		if r := h.Do("GET", "/opportunities", tok, nil); len(r.List) != 0 {
+			t.Fatalf("deleted deal still listed: %s", r.Raw)
+		}
+	})
+}

@@ -680,3 +680,83 @@ func (s *LeadService) FormLead(ctx context.Context, key string, l Lead) (Lead, e
 	}
 	return s.CaptureLead(ctx, auth.System("web-form"), l)
 }
+
+// RulesStore replaces the scoring rules and the territories.
+type RulesStore interface {
+	ReplaceScoreRules(ctx context.Context, rules []ScoreRule, e audit.Entry) error
+	SetTerritory(ctx context.Context, country string, teamID int64, e audit.Entry) error
+}
+
+// ScoreRules returns the lead scoring rules.
+func (s *LeadService) ScoreRules(ctx context.Context, a auth.Actor) ([]ScoreRule, error) {
+	if err := a.Require(auth.SalesRead); err != nil {
+		return nil, err
+	}
+	return s.store.ScoreRules(ctx)
+}
+
+// SetScoreRules replaces the lead scoring rules (managers and
+// administrators); leads are scored anew as they change.
+func (s *LeadService) SetScoreRules(ctx context.Context, a auth.Actor, rules []ScoreRule) ([]ScoreRule, error) {
+	if err := a.Require(auth.SalesAdmin); err != nil {
+		return nil, err
+	}
+	rs, ok := s.store.(RulesStore)
+	if !ok {
+		return nil, fmt.Errorf("sales: this store cannot change rules")
+	}
+	fields := []string{"company", "email", "phone", "job_title", "country", "message", "source", "campaign",
+		"utm_source", "utm_medium", "utm_campaign"}
+	var f fault.Fields
+	for i, r := range rules {
+		if r.Kind != "fit" && r.Kind != "engagement" {
+			f.Add(fmt.Sprintf("rules[%d].kind", i), "must be fit or engagement")
+		}
+		if !slices.Contains(fields, r.Field) {
+			f.Add(fmt.Sprintf("rules[%d].field", i), "must be one of %s", strings.Join(fields, ", "))
+		}
+		if !slices.Contains([]string{"present", "equals", "contains", "not_free_email"}, r.Op) {
+			f.Add(fmt.Sprintf("rules[%d].op", i), "must be present, equals, contains or not_free_email")
+		}
+		if (r.Op == "equals" || r.Op == "contains") && strings.TrimSpace(r.Value) == "" {
+			f.Add(fmt.Sprintf("rules[%d].value", i), "is needed for %s", r.Op)
+		}
+		if r.Points < -100 || r.Points > 100 {
+			f.Add(fmt.Sprintf("rules[%d].points", i), "must be between -100 and 100")
+		}
+		if strings.TrimSpace(r.Label) == "" || len(r.Label) > 100 {
+			f.Add(fmt.Sprintf("rules[%d].label", i), "must be 1 to 100 characters")
+		}
+	}
+	if len(rules) > 100 {
+		f.Add("rules", "at most 100 rules")
+	}
+	if err := f.Err(); err != nil {
+		return nil, err
+	}
+	e := a.Audit("configure", "lead_score_rules", 0, s.at())
+	e.Changes = []audit.Change{{Field: "rules", New: fmt.Sprint(len(rules))}}
+	if err := rs.ReplaceScoreRules(ctx, rules, e); err != nil {
+		return nil, err
+	}
+	return s.store.ScoreRules(ctx)
+}
+
+// SetTerritory sends the leads of a country to a team (0 removes it).
+func (s *LeadService) SetTerritory(ctx context.Context, a auth.Actor, country string, teamID int64) (string, error) {
+	if err := a.Require(auth.SalesAdmin); err != nil {
+		return "", err
+	}
+	code, ok := customer.CountryCode(country)
+	if !ok {
+		return "", &fault.Error{Code: fault.Invalid, Message: "Some fields are not valid.",
+			Fields: []fault.FieldError{{Field: "country", Message: "is not a country SCRMS knows"}}}
+	}
+	rs, ok := s.store.(RulesStore)
+	if !ok {
+		return "", fmt.Errorf("sales: this store cannot change territories")
+	}
+	e := a.Audit("configure", "lead_territory", 0, s.at())
+	e.Changes = []audit.Change{{Field: code, New: fmt.Sprint(teamID)}}
+	return code, rs.SetTerritory(ctx, code, teamID, e)
+}

@@ -60,6 +60,8 @@ type PurchaseSummary struct {
 	FirstOrder  time.Time
 	LastOrder   time.Time
 	TopProducts []ProductCount
+	// Categories are the product categories the customer buys most, by quantity.
+	Categories []string
 }
 
 // Average is the mean value of an order.

@@ -545,3 +545,33 @@ func (s *Service) CreatePipeline(ctx context.Context, a auth.Actor, in PipelineI
 	}
 	return s.Pipeline(ctx, a, id)
 }
+
+// DeleteStore removes deals.
+type DeleteStore interface {
+	DeleteOpportunity(ctx context.Context, id int64, at time.Time, e audit.Entry) error
+}
+
+// DeleteOpportunity takes a deal off the board and the lists (it stays in
+// the database, with its history, for reports and the audit log).
+func (s *Service) DeleteOpportunity(ctx context.Context, a auth.Actor, id int64) error {
+	if err := a.Require(auth.SalesWrite); err != nil {
+		return err
+	}
+	o, err := s.Opportunity(ctx, a, id)
+	if err != nil {
+		return err
+	}
+	ds, ok := s.store.(DeleteStore)
+	if !ok {
+		return fmt.Errorf("sales: this store cannot delete deals")
+	}
+	now := s.at()
+	e := a.Audit("delete", "opportunity", id, now)
+	e.CustomerID = o.CustomerID
+	e.Changes = []audit.Change{{Field: "name", Old: o.Name}}
+	if err := ds.DeleteOpportunity(ctx, id, now, e); err != nil {
+		return err
+	}
+	s.publish(o.PipelineID)
+	return nil
+}

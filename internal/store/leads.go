@@ -241,3 +241,36 @@ func (s *Store) LeadIDByEmail(ctx context.Context, email string) (int64, error) 
 	err := s.readConn().QueryRowContext(ctx, `SELECT id FROM leads WHERE email = ? ORDER BY id DESC LIMIT 1`, email).Scan(&id)
 	return id, notFoundOr(err, "No lead.")
 }
+
+// ReplaceScoreRules swaps the scoring rules in one transaction.
+func (s *Store) ReplaceScoreRules(ctx context.Context, rules []sales.ScoreRule, e audit.Entry) error {
+	return s.inTx(ctx, func(t *tx) error {
+		if _, err := t.c.ExecContext(ctx, `DELETE FROM lead_score_rules`); err != nil {
+			return err
+		}
+		for _, r := range rules {
+			if _, err := t.c.ExecContext(ctx, `INSERT INTO lead_score_rules (kind, field, op, value, points, label)
+VALUES (?, ?, ?, ?, ?, ?)`, r.Kind, r.Field, r.Op, r.Value, r.Points, r.Label); err != nil {
+				return err
+			}
+		}
+		return t.appendAudit(ctx, e)
+	})
+}
+
+// SetTerritory routes a country's leads to a team; team 0 removes the route.
+func (s *Store) SetTerritory(ctx context.Context, country string, teamID int64, e audit.Entry) error {
+	return s.inTx(ctx, func(t *tx) error {
+		var err error
+		if teamID == 0 {
+			_, err = t.c.ExecContext(ctx, `DELETE FROM lead_territories WHERE country = ?`, country)
+		} else {
+			_, err = t.c.ExecContext(ctx, `INSERT INTO lead_territories (country, team_id) VALUES (?, ?)
+ON CONFLICT (country) DO UPDATE SET team_id = excluded.team_id`, country, teamID)
+		}
+		if err != nil {
+			return mapErr(err)
+		}
+		return t.appendAudit(ctx, e)
+	})
+}

@@ -195,5 +195,22 @@ GROUP BY l.sku HAVING SUM(l.quantity) > 0 ORDER BY q DESC, l.sku LIMIT 5`, custo
 		}
 		p.TopProducts = append(p.TopProducts, pc)
 	}
-	return p, rows.Err()
+	if err := rows.Err(); err != nil {
+		return p, err
+	}
+	cats, err := s.readConn().QueryContext(ctx, `SELECT pr.category FROM order_lines l JOIN orders o ON o.id = l.order_id
+JOIN products pr ON pr.id = l.product_id WHERE o.customer_id = ? AND pr.category <> ''
+GROUP BY pr.category HAVING SUM(l.quantity) > 0 ORDER BY SUM(l.quantity) DESC, pr.category LIMIT 3`, customerID)
+	if err != nil {
+		return p, err
+	}
+	defer cats.Close()
+	for cats.Next() {
+		var c string
+		if err := cats.Scan(&c); err != nil {
+			return p, err
+		}
+		p.Categories = append(p.Categories, c)
+	}
+	return p, cats.Err()
 }

@@ -233,3 +233,13 @@ VALUES (?, ?, ?, ?, ?)`, id, st.Name, st.Position, st.Probability, st.Kind); err
 	})
 	return id, err
 }
+
+// DeleteOpportunity marks a deal deleted.
+func (s *Store) DeleteOpportunity(ctx context.Context, id int64, at time.Time, e audit.Entry) error {
+	return s.inTx(ctx, func(t *tx) error {
+		if _, err := t.c.ExecContext(ctx, `UPDATE opportunities SET deleted_at = ?, updated_at = ? WHERE id = ?`, at, at, id); err != nil {
+			return err
+		}
+		return t.appendAudit(ctx, e)
+	})
+}
