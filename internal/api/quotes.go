@@ -70,12 +70,7 @@ func (s *server) registerQuotes(api huma.API) {
 				AcceptOutOfStock bool            `json:"accept_out_of_stock,omitempty"`
 			}
 		}) (*out, error) {
-			qi := sales.QuoteInput{TaxRate: in.Body.TaxRate, ValidUntil: in.Body.ValidUntil, Notes: in.Body.Notes,
-				AcceptNoStock: in.Body.AcceptOutOfStock}
-			for _, l := range in.Body.Lines {
-				qi.Lines = append(qi.Lines, sales.QuoteLine{SKU: l.SKU, Description: l.Description, Quantity: l.Quantity,
-					UnitPrice: l.UnitPrice, Discount: l.Discount})
-			}
+			qi := quoteInput(in.Body.Lines, in.Body.TaxRate, in.Body.ValidUntil, in.Body.Notes, in.Body.AcceptOutOfStock)
 			q, err := s.Quotes.CreateQuote(ctx, actorFrom(ctx), in.ID, qi)
 			if err != nil {
 				return nil, s.fail(ctx, "create quote", err)
@@ -94,12 +89,7 @@ func (s *server) registerQuotes(api huma.API) {
 				AcceptOutOfStock bool            `json:"accept_out_of_stock,omitempty"`
 			}
 		}) (*out, error) {
-			qi := sales.QuoteInput{TaxRate: in.Body.TaxRate, ValidUntil: in.Body.ValidUntil, Notes: in.Body.Notes,
-				AcceptNoStock: in.Body.AcceptOutOfStock}
-			for _, l := range in.Body.Lines {
-				qi.Lines = append(qi.Lines, sales.QuoteLine{SKU: l.SKU, Description: l.Description, Quantity: l.Quantity,
-					UnitPrice: l.UnitPrice, Discount: l.Discount})
-			}
+			qi := quoteInput(in.Body.Lines, in.Body.TaxRate, in.Body.ValidUntil, in.Body.Notes, in.Body.AcceptOutOfStock)
 			q, err := s.Quotes.CreateQuote(ctx, actorFrom(ctx), in.Body.OpportunityID, qi)
 			if err != nil {
 				return nil, s.fail(ctx, "create quote", err)
@@ -156,4 +146,13 @@ func (s *server) registerQuotes(api huma.API) {
 			}
 			return &out{Body: quoteJSON(q)}, nil
 		})
+}
+
+func quoteInput(lines []QuoteLineJSON, taxRate int64, validUntil, notes string, acceptNoStock bool) sales.QuoteInput {
+	qi := sales.QuoteInput{TaxRate: taxRate, ValidUntil: validUntil, Notes: notes, AcceptNoStock: acceptNoStock}
+	for _, l := range lines {
+		qi.Lines = append(qi.Lines, sales.QuoteLine{SKU: l.SKU, Description: l.Description, Quantity: l.Quantity,
+			UnitPrice: l.UnitPrice, Discount: l.Discount})
+	}
+	return qi
 }

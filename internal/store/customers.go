@@ -18,17 +18,9 @@ func (s *Store) CreateCustomer(ctx context.Context, c customer.Customer, st cust
 	var id int64
 	err := s.inTx(ctx, func(t *tx) error {
 		var err error
-		id, err = t.q.InsertCustomer(ctx, sqlcdb.InsertCustomerParams{Kind: string(c.Kind), FirstName: c.FirstName,
-			LastName: c.LastName, OrgName: c.OrgName, DisplayName: c.Name, SortName: customer.SortName(c.Name),
-			LifecycleStage: c.LifecycleStage, Status: c.Status, OwnerID: nullID(c.OwnerID), TeamID: nullID(c.TeamID),
-			ExternalID: nullString(c.ExternalID), SearchNames: st.Names, SearchContacts: st.Contacts,
-			CreatedBy: nullID(c.CreatedBy), CreatedAt: c.CreatedAt, BirthDate: c.Profile.BirthDate,
-			Language: c.Profile.Language, TimeZone: c.Profile.TimeZone, PreferredChannel: c.Profile.PreferredChannel,
-			QuietHours: c.Profile.QuietHours, ReferralSource: c.Profile.ReferralSource, Website: c.Profile.Website,
-			Industry: c.Profile.Industry, PreferredCategories: joinList(c.Profile.Categories),
-			PreferredBrands: joinList(c.Profile.Brands), ContactTimes: c.Profile.ContactTimes})
+		id, err = t.insertCustomer(ctx, c, st)
 		if err != nil {
-			return mapErr(err)
+			return err
 		}
 		if err := t.writeParts(ctx, id, c, false); err != nil {
 			return err
@@ -37,6 +29,20 @@ func (s *Store) CreateCustomer(ctx context.Context, c customer.Customer, st cust
 		return t.appendAudit(ctx, e)
 	})
 	return id, err
+}
+
+// insertCustomer inserts a customer's row (not its parts).
+func (t *tx) insertCustomer(ctx context.Context, c customer.Customer, st customer.SearchText) (int64, error) {
+	id, err := t.q.InsertCustomer(ctx, sqlcdb.InsertCustomerParams{Kind: string(c.Kind), FirstName: c.FirstName,
+		LastName: c.LastName, OrgName: c.OrgName, DisplayName: c.Name, SortName: customer.SortName(c.Name),
+		LifecycleStage: c.LifecycleStage, Status: c.Status, OwnerID: nullID(c.OwnerID), TeamID: nullID(c.TeamID),
+		ExternalID: nullString(c.ExternalID), SearchNames: st.Names, SearchContacts: st.Contacts,
+		CreatedBy: nullID(c.CreatedBy), CreatedAt: c.CreatedAt, BirthDate: c.Profile.BirthDate,
+		Language: c.Profile.Language, TimeZone: c.Profile.TimeZone, PreferredChannel: c.Profile.PreferredChannel,
+		QuietHours: c.Profile.QuietHours, ReferralSource: c.Profile.ReferralSource, Website: c.Profile.Website,
+		Industry: c.Profile.Industry, PreferredCategories: joinList(c.Profile.Categories),
+		PreferredBrands: joinList(c.Profile.Brands), ContactTimes: c.Profile.ContactTimes})
+	return id, mapErr(err)
 }
 
 // writeParts stores the contact points, addresses and tags of customer id,
@@ -149,19 +155,7 @@ func (s *Store) UpdateCustomer(ctx context.Context, id int64,
 			out = cur
 			return nil
 		}
-		if err := t.q.UpdateCustomer(ctx, sqlcdb.UpdateCustomerParams{Kind: string(c.Kind), FirstName: c.FirstName,
-			LastName: c.LastName, OrgName: c.OrgName, DisplayName: c.Name, SortName: customer.SortName(c.Name),
-			LifecycleStage: c.LifecycleStage, Status: c.Status, OwnerID: nullID(c.OwnerID), TeamID: nullID(c.TeamID),
-			ExternalID: nullString(c.ExternalID), SearchNames: st.Names, SearchContacts: st.Contacts,
-			BirthDate: c.Profile.BirthDate, Language: c.Profile.Language, TimeZone: c.Profile.TimeZone,
-			PreferredChannel: c.Profile.PreferredChannel, QuietHours: c.Profile.QuietHours,
-			ReferralSource: c.Profile.ReferralSource, Website: c.Profile.Website, Industry: c.Profile.Industry,
-			PreferredCategories: joinList(c.Profile.Categories), PreferredBrands: joinList(c.Profile.Brands),
-			ContactTimes: c.Profile.ContactTimes,
-			UpdatedAt:    c.UpdatedAt, ID: id}); err != nil {
-			return mapErr(err)
-		}
-		if err := t.writeParts(ctx, id, c, true); err != nil {
+		if err := t.writeCustomer(ctx, id, c, st); err != nil {
 			return err
 		}
 		out = c

@@ -13,7 +13,6 @@ import (
 	"time"
 
 	"github.com/scrms/scrms/internal/customer"
-	"github.com/scrms/scrms/internal/store/sqlcdb"
 )
 
 const importColumns = `id, kind, status, file_name, file_size, sha256, path, match_on, on_match, header, mapping,
@@ -102,17 +101,9 @@ func (s *Store) CommitImportBatch(ctx context.Context, j customer.ImportJob, cre
 	err := s.inTx(ctx, func(t *tx) error {
 		for i, cr := range creates {
 			c, st := cr.Customer, cr.Search
-			id, err := t.q.InsertCustomer(ctx, sqlcdb.InsertCustomerParams{Kind: string(c.Kind), FirstName: c.FirstName,
-				LastName: c.LastName, OrgName: c.OrgName, DisplayName: c.Name, SortName: customer.SortName(c.Name),
-				LifecycleStage: c.LifecycleStage, Status: c.Status, OwnerID: nullID(c.OwnerID), TeamID: nullID(c.TeamID),
-				ExternalID: nullString(c.ExternalID), SearchNames: st.Names, SearchContacts: st.Contacts,
-				CreatedBy: nullID(c.CreatedBy), CreatedAt: c.CreatedAt, BirthDate: c.Profile.BirthDate,
-				Language: c.Profile.Language, TimeZone: c.Profile.TimeZone, PreferredChannel: c.Profile.PreferredChannel,
-				QuietHours: c.Profile.QuietHours, ReferralSource: c.Profile.ReferralSource, Website: c.Profile.Website,
-				Industry: c.Profile.Industry, PreferredCategories: joinList(c.Profile.Categories),
-				PreferredBrands: joinList(c.Profile.Brands), ContactTimes: c.Profile.ContactTimes})
+			id, err := t.insertCustomer(ctx, c, st)
 			if err != nil {
-				return mapErr(err)
+				return err
 			}
 			if err := t.writeParts(ctx, id, c, false); err != nil {
 				return err

@@ -29,18 +29,7 @@ FROM notifications WHERE user_id = ? ORDER BY id DESC LIMIT ?`, userID, limit)
 	if err != nil {
 		return nil, err
 	}
-	defer rows.Close()
-	var out []notify.Notification
-	for rows.Next() {
-		var n notify.Notification
-		var read sql.NullTime
-		if err := rows.Scan(&n.ID, &n.UserID, &n.Kind, &n.Title, &n.Body, &n.Link, &n.CreatedAt, &read); err != nil {
-			return nil, err
-		}
-		n.CreatedAt, n.ReadAt = n.CreatedAt.UTC(), timeOf(read)
-		out = append(out, n)
-	}
-	return out, rows.Err()
+	return scanNotifications(rows)
 }
 
 // CountUnreadNotifications counts a user's unread notifications.
@@ -79,6 +68,19 @@ AND id > COALESCE((SELECT last_id FROM notification_digests WHERE user_id = ?), 
 	if err != nil {
 		return nil, err
 	}
+	return scanNotifications(rows)
+}
+
+// MarkDigested records the newest notification a user's digest covered.
+func (s *Store) MarkDigested(ctx context.Context, userID, lastID int64, at time.Time) error {
+	return s.inTx(ctx, func(t *tx) error {
+		_, err := t.c.ExecContext(ctx, `INSERT INTO notification_digests (user_id, last_id, sent_at) VALUES (?, ?, ?)
+ON CONFLICT (user_id) DO UPDATE SET last_id = excluded.last_id, sent_at = excluded.sent_at`, userID, lastID, at)
+		return err
+	})
+}
+
+func scanNotifications(rows *sql.Rows) ([]notify.Notification, error) {
 	defer rows.Close()
 	var out []notify.Notification
 	for rows.Next() {
@@ -91,13 +93,4 @@ AND id > COALESCE((SELECT last_id FROM notification_digests WHERE user_id = ?), 
 		out = append(out, n)
 	}
 	return out, rows.Err()
-}
-
-// MarkDigested records the newest notification a user's digest covered.
-func (s *Store) MarkDigested(ctx context.Context, userID, lastID int64, at time.Time) error {
-	return s.inTx(ctx, func(t *tx) error {
-		_, err := t.c.ExecContext(ctx, `INSERT INTO notification_digests (user_id, last_id, sent_at) VALUES (?, ?, ?)
-ON CONFLICT (user_id) DO UPDATE SET last_id = excluded.last_id, sent_at = excluded.sent_at`, userID, lastID, at)
-		return err
-	})
 }
