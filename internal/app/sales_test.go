@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
 	"strings"
@@ -176,4 +177,43 @@ func TestDeleteOpportunityAndQuoteAlias(t *testing.T) {
 			t.Fatalf("deleted deal still listed: %s", r.Raw)
 		}
 	})
+}
+
+func TestWebDealPageMakesAndAcceptsAQuote(t *testing.T) {
+	h := apptest.New(t, store.SQLite)
+	tok := h.AdminToken
+	h.Do("PUT", "/products/KIT-1", tok, map[string]any{"name": "Starter kit", "price": 120.0})
+	h.Do("PUT", "/products/KIT-1/stock", tok, map[string]any{"on_hand": 10})
+	cid := h.Do("POST", "/customers", tok, map[string]any{"kind": "organization", "name": "Soylent"}).ID()
+	id := h.Do("POST", "/opportunities", tok, map[string]any{"name": "Kits for Soylent", "customer_id": cid}).ID()
+	c := signIn(t, h, "admin@example.com", "correct horse battery")
+	if status, page, _ := get(t, c, fmt.Sprintf("%s/opportunities/%d", h.Server.URL, id)); status != 200 ||
+		!strings.Contains(page, "New quote") || !strings.Contains(page, "Started in Qualification") {
+		t.Fatalf("deal page (%d)", status)
+	}
+	res, err := c.PostForm(fmt.Sprintf("%s/opportunities/%d/quotes", h.Server.URL, id), url.Values{
+		"sku": {"KIT-1", "", ""}, "quantity": {"4", "", ""}, "discount": {"10", "", ""}, "tax": {"19"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	loc := res.Header.Get("Location")
+	if res.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/quotes/") {
+		b, _ := io.ReadAll(res.Body)
+		t.Fatalf("after making the quote: %d %q %.300s", res.StatusCode, loc, b)
+	}
+	qid := strings.TrimPrefix(loc, "/quotes/")
+	q := h.Do("GET", "/quotes/"+qid, tok, nil)
+	// 4 × 120.00 − 10 % = 432.00; tax 19 % = 82.08.
+	if q.JSON["total"] != float64(51408) {
+		t.Fatalf("quote: %s", q.Raw)
+	}
+	res, err = c.PostForm(h.Server.URL+"/quotes/"+qid+"/accept", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	if q := h.Do("GET", "/quotes/"+qid, tok, nil); q.JSON["status"] != "accepted" {
+		t.Fatalf("after accepting: %s", q.Raw)
+	}
 }
