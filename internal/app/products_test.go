@@ -5,7 +5,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -83,5 +85,37 @@ func TestProductsStockAndInventoryWebhook(t *testing.T) {
 				t.Fatalf("product search: %d %s %.300s", len(r.List), fmt.Sprint(r.Status), r.Raw)
 			}
 		})
+	}
+}
+
+func TestWebProductsAndTargets(t *testing.T) {
+	h := apptest.New(t, store.SQLite)
+	rep, _ := h.User("rep@example.com", auth.RoleSales, 0)
+	c := signIn(t, h, "admin@example.com", "correct horse battery")
+	post := func(path string, v url.Values) {
+		t.Helper()
+		res, err := c.PostForm(h.Server.URL+path, v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		res.Body.Close()
+		if res.StatusCode != http.StatusSeeOther {
+			t.Fatalf("%s answered %d", path, res.StatusCode)
+		}
+	}
+	post("/products", url.Values{"sku": {"TENT-2"}, "name": {"Two-person tent"}, "category": {"camping"}, "price": {"149.90"}, "currency": {"EUR"}})
+	post("/products/stock", url.Values{"sku": {"TENT-2"}, "location": {"Leeds"}, "on_hand": {"7"}})
+	if r := h.Do("GET", "/products/TENT-2", h.AdminToken, nil); r.JSON["on_hand"] != float64(7) || r.JSON["price"] != 149.9 {
+		t.Fatalf("product: %s", r.Raw)
+	}
+	if status, page, _ := get(t, c, h.Server.URL+"/products?q=tent"); status != 200 || !strings.Contains(page, "Two-person tent") {
+		t.Fatalf("products page (%d)", status)
+	}
+	from, to := time.Now().UTC().AddDate(0, 0, -1).Format("2006-01-02"), time.Now().UTC().AddDate(0, 0, 30).Format("2006-01-02")
+	post("/targets", url.Values{"who": {"user:" + strconv.FormatInt(rep.ID, 10)}, "metric": {"revenue"}, "target": {"50000"},
+		"period_start": {from}, "period_end": {to}, "currency": {"EUR"}})
+	r := h.Do("GET", "/targets", h.AdminToken, nil)
+	if len(r.List) != 1 || r.List[0].(map[string]any)["target"] != float64(5000000) {
+		t.Fatalf("targets: %s", r.Raw)
 	}
 }

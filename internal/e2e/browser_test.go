@@ -191,7 +191,7 @@ func TestBrowserPhoneWidth(t *testing.T) {
 		chromedp.SendKeys(chromedp.CSS("#password"), "correct horse battery"),
 		chromedp.Click(chromedp.CSS("button[type=submit]")),
 		chromedp.WaitVisible(chromedp.CSS("#global-search")))
-	for _, path := range []string{"/", "/customers", "/customers/new", "/customers/1", "/account", "/admin/users", "/help/guide", "/duplicates", "/notifications", "/sales", "/leads", "/today", "/forecast", "/opportunities"} {
+	for _, path := range []string{"/", "/customers", "/customers/new", "/customers/1", "/account", "/admin/users", "/help/guide", "/duplicates", "/notifications", "/sales", "/leads", "/today", "/forecast", "/opportunities", "/products"} {
 		do(t, ctx, "open "+path, chromedp.Navigate(h.Server.URL+path), chromedp.WaitVisible(chromedp.CSS("h1")))
 		w, err := chromedp.Run(ctx, chromedp.Evaluate[int]("document.documentElement.scrollWidth"))
 		if err != nil {

@@ -12,9 +12,13 @@ import (
 // ForecastPage shows the weighted pipeline and the running targets.
 type ForecastPage struct {
 	Base
-	Rows    []sales.ForecastRow
-	Targets []sales.Target
-	Now     time.Time
+	Rows     []sales.ForecastRow
+	Targets  []sales.Target
+	Now      time.Time
+	CanAdmin bool
+	Users    []auth.User
+	Teams    []auth.Team
+	From, To string
 }
 
 func (s *site) forecastPage(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
@@ -26,7 +30,17 @@ func (s *site) forecastPage(w http.ResponseWriter, r *http.Request, a auth.Actor
 	if err != nil {
 		return err
 	}
-	p := ForecastPage{Base: s.pageBase(w, r, a, "Forecast and targets", "sales"), Rows: rows, Targets: ts, Now: time.Now()}
+	p := ForecastPage{Base: s.pageBase(w, r, a, "Forecast and targets", "sales"), Rows: rows, Targets: ts, Now: time.Now(),
+		CanAdmin: a.Can(auth.SalesAdmin)}
+	p.From, p.To = monthBounds(p.Now)
+	if p.CanAdmin {
+		if p.Users, err = s.Auth.ListUsers(r.Context(), a); err != nil {
+			return err
+		}
+		if p.Teams, err = s.Auth.ListTeams(r.Context()); err != nil {
+			return err
+		}
+	}
 	p.Help = "forecast"
 	return render(w, r, http.StatusOK, forecastPage(p))
 }

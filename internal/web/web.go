@@ -50,6 +50,7 @@ type Deps struct {
 	Targets       *sales.Targets
 	Quotes        *sales.Quotes
 	DealDetails   *sales.DealDetails
+	Catalogue     *sales.Catalogue
 	BoardHub      *sales.Hub
 	Audit         AuditLog
 	Log           *slog.Logger
@@ -118,6 +119,10 @@ func (s *site) routes() http.Handler {
 	mux.Handle("GET /opportunities", s.user(s.dealsPage))
 	mux.Handle("POST /opportunities/{id}/edit", s.user(s.dealEdit))
 	mux.Handle("GET /opportunities/{id}", s.user(s.dealPage))
+	mux.Handle("GET /products", s.user(s.productsPage))
+	mux.Handle("POST /products", s.user(s.productSave))
+	mux.Handle("POST /products/stock", s.user(s.stockSave))
+	mux.Handle("POST /targets", s.user(s.targetSave))
 	mux.Handle("POST /opportunities/{id}/quotes", s.user(s.quoteCreate))
 	mux.Handle("POST /quotes/{id}/{action}", s.user(s.quoteAction))
 	mux.Handle("GET /quotes/{id}", s.user(s.quotePage))
