@@ -123,6 +123,11 @@ func TestLeadsFromWebFormsToCustomers(t *testing.T) {
 		if rr := h.Do("GET", "/audit?entity_type=lead&action=convert", h.AdminToken, nil); len(rr.List) != 1 {
 			t.Fatalf("conversion not audited: %s", rr.Raw)
 		}
+		// Erasing the customer also erases the lead she came from.
+		wantStatus(t, h.Do("POST", fmt.Sprintf("/customers/%d/erase", lena), h.AdminToken, map[string]any{"reason": "DSR-7"}), http.StatusOK)
+		if r := h.Do("GET", path, h.AdminToken, nil); containsText(r.Raw, "Fischer") || containsText(r.Raw, "lena@") {
+			t.Fatalf("the lead keeps her data after erasure: %s", r.Raw)
+		}
 	})
 }
 

@@ -70,6 +70,10 @@ func (t *tx) eraseOne(ctx context.Context, id int64, er customer.Erasure) error 
 		{`UPDATE duplicate_pairs SET status = 'superseded', resolved_at = ? WHERE status = 'open'
     AND (customer_a = ? OR customer_b = ?)`, []any{er.ErasedAt, id, id}},
 		{`UPDATE customer_merges SET snapshot = '{}' WHERE survivor_id = ? OR merged_id = ?`, []any{id, id}},
+		// The lead the customer came from, and the texts of activities about them.
+		{`UPDATE leads SET first_name = '', last_name = '', company = '', job_title = '', email = '', phone = '',
+    message = '(erased)', status_reason = '' WHERE customer_id = ?`, []any{id}},
+		{`UPDATE activities SET subject = '(erased)', notes = '' WHERE customer_id = ?`, []any{id}},
 		// Without its key, what the audit log recorded about the customer is unreadable.
 		{`DELETE FROM customer_keys WHERE customer_id = ?`, []any{id}},
 	}
