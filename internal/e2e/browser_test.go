@@ -462,3 +462,17 @@ func TestBrowserLeadToCustomer(t *testing.T) {
 		t.Fatalf("opportunity: %s", r.Raw)
 	}
 }
+
+func TestBrowserBoardCardOpensTheDeal(t *testing.T) {
+	h := apptest.New(t, store.SQLite)
+	id := strconv.FormatInt(h.Do("POST", "/opportunities", h.AdminToken, map[string]any{"name": "Tap me", "amount": 1000}).ID(), 10)
+	ctx := signedIn(t, h.Server.URL)
+	do(t, ctx, "tap the card",
+		chromedp.Navigate(h.Server.URL+"/sales"),
+		chromedp.WaitVisible(chromedp.CSS(`.deal[data-id="`+id+`"]`)),
+		chromedp.Click(chromedp.CSS(`.deal[data-id="`+id+`"] [data-name]`)),
+		chromedp.WaitVisible(chromedp.CSS("#history")))
+	if got := text(t, ctx, "h1"); !strings.Contains(got, "Tap me") {
+		t.Fatalf("opened %q", got)
+	}
+}

@@ -163,7 +163,11 @@
         var d = drag;
         drag = null;
         board.querySelectorAll(".column.drop-target").forEach(function (c) { c.classList.remove("drop-target"); });
-        if (!d.started) { return; }
+        if (!d.started) {
+          // A tap or click without a drag opens the deal.
+          if (ev.type === "pointerup") { window.location.href = "/opportunities/" + d.el.getAttribute("data-id"); }
+          return;
+        }
         d.ghost.remove();
         d.el.classList.remove("placeholder");
         var to = ev.type === "pointerup" ? targetAt(ev.clientX, ev.clientY) : null;
@@ -192,6 +196,10 @@
         });
       };
       board.addEventListener("pointerup", end);
+      board.addEventListener("keydown", function (ev) {
+        var el = ev.target.closest && ev.target.closest(".deal");
+        if (el && ev.key === "Enter") { window.location.href = "/opportunities/" + el.getAttribute("data-id"); }
+      });
       board.addEventListener("pointercancel", end);
     }
   }
