@@ -46,7 +46,13 @@ const (
 	SalesRead  Permission = "sales.read"
 	SalesWrite Permission = "sales.write"
 	SalesAdmin Permission = "sales.admin"
-	UserManage Permission = "user.manage"
+	// CaseRead allows seeing service cases; CaseWrite working them (replies,
+	// notes, status); ServiceAdmin setting up queues, SLA policies, the
+	// knowledge base and surveys.
+	CaseRead     Permission = "case.read"
+	CaseWrite    Permission = "case.write"
+	ServiceAdmin Permission = "service.admin"
+	UserManage   Permission = "user.manage"
 	AuditRead  Permission = "audit.read"
 )
 
@@ -84,18 +90,20 @@ var customerWriter = []Permission{CustomerRead, CustomerCreate, CustomerUpdate, 
 var roleSpecs = map[Role]roleSpec{
 	RoleAdmin: {"Administrator", "Everything, including users, roles and the audit log.", ScopeAll,
 		[]Permission{CustomerRead, CustomerCreate, CustomerUpdate, CustomerDelete, CustomerAssign,
-			CustomerExport, CustomerPII, CustomerMerge, SalesRead, SalesWrite, SalesAdmin, UserManage, AuditRead}},
+			CustomerExport, CustomerPII, CustomerMerge, SalesRead, SalesWrite, SalesAdmin, CaseRead, CaseWrite, ServiceAdmin,
+			UserManage, AuditRead}},
 	RoleManager: {"Manager", "All customers, including deleting, restoring and reassigning them.", ScopeAll,
 		[]Permission{CustomerRead, CustomerCreate, CustomerUpdate, CustomerDelete, CustomerAssign,
-			CustomerExport, CustomerPII, CustomerMerge, SalesRead, SalesWrite, SalesAdmin}},
+			CustomerExport, CustomerPII, CustomerMerge, SalesRead, SalesWrite, SalesAdmin, CaseRead, CaseWrite, ServiceAdmin}},
 	RoleSales: {"Sales representative", "Customers and deals owned by the user's team or by the user.", ScopeTeam,
-		append(slices.Clone(customerWriter), SalesRead, SalesWrite)},
+		append(slices.Clone(customerWriter), SalesRead, SalesWrite, CaseRead)},
 	RoleMarketing: {"Marketer", "All customers, for segments and campaigns.", ScopeAll, customerWriter},
-	RoleService:   {"Service agent", "All customers, to help them.", ScopeAll, customerWriter},
+	RoleService: {"Service agent", "All customers and their cases, to help them.", ScopeAll,
+		append(slices.Clone(customerWriter), CaseRead, CaseWrite)},
 	RoleLoyalty: {"Loyalty manager", "All customers, to run loyalty programs.", ScopeAll,
 		[]Permission{CustomerRead, CustomerUpdate, CustomerPII}},
 	RoleReadOnly: {"Read-only", "Reads customers without their contact details, and deals; changes nothing.", ScopeAll,
-		[]Permission{CustomerRead, SalesRead}},
+		[]Permission{CustomerRead, SalesRead, CaseRead}},
 }
 
 // Valid reports whether r is a known role.

@@ -96,3 +96,10 @@ func (f Fields) Err() error {
 	}
 	return &Error{Code: Invalid, Message: "Some fields are not valid.", Fields: f}
 }
+
+// Field returns an Invalid error about one field.
+func Field(field, format string, args ...any) error {
+	var f Fields
+	f.Add(field, format, args...)
+	return f.Err()
+}

@@ -18,6 +18,13 @@ type Message struct {
 	Subject     string
 	Text        string
 	Attachments []Attachment
+	// Threading and loop prevention, for mail about a case.
+	MessageID  string // without angle brackets
+	InReplyTo  string // without angle brackets
+	References string // as the header reads
+	// Auto marks a message SCRMS wrote by itself (RFC 3834), so that
+	// well-behaved auto-responders do not answer it.
+	Auto bool
 }
 
 // Attachment is a file sent with a message.
@@ -102,6 +109,18 @@ func (s *SMTP) Send(ctx context.Context, msgs ...Message) error {
 			return fmt.Errorf("mail: recipient %q: %w", m.To, err)
 		}
 		msg.Subject(m.Subject)
+		if m.MessageID != "" {
+			msg.SetMessageIDWithValue(m.MessageID)
+		}
+		if m.InReplyTo != "" {
+			msg.SetGenHeader(gomail.HeaderInReplyTo, "<"+m.InReplyTo+">")
+		}
+		if m.References != "" {
+			msg.SetGenHeader(gomail.HeaderReferences, m.References)
+		}
+		if m.Auto {
+			msg.SetGenHeader("Auto-Submitted", "auto-replied")
+		}
 		msg.SetBodyString(gomail.TypeTextPlain, m.Text)
 		for _, at := range m.Attachments {
 			if err := msg.AttachReader(at.Name, bytes.NewReader(at.Data), gomail.WithFileContentType(gomail.ContentType(at.Type))); err != nil {
