@@ -21,6 +21,7 @@ import (
 	"github.com/scrms/scrms/internal/fault"
 	"github.com/scrms/scrms/internal/notify"
 	"github.com/scrms/scrms/internal/sales"
+	"github.com/scrms/scrms/internal/support"
 )
 
 // Prefix is where the API is mounted.
@@ -49,6 +50,7 @@ type Deps struct {
 	Targets      *sales.Targets
 	Quotes       *sales.Quotes
 	DealDetails  *sales.DealDetails
+	Support      *support.Service
 	Log          *slog.Logger
 	MaxBodyBytes int64
 	Version      string
@@ -110,6 +112,7 @@ func New(d Deps) http.Handler {
 	s.registerDealDetails(api)
 	s.registerAttachments(api)
 	s.registerLeadRules(api)
+	s.registerCases(api)
 	return s.authenticate(s.idempotent(mux))
 }
 

@@ -10,6 +10,9 @@ import (
 	"net"
 	"net/http"
 	"net/http/pprof"
+	netmail "net/mail"
+	"net/url"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -26,6 +29,7 @@ import (
 	"github.com/scrms/scrms/internal/notify"
 	"github.com/scrms/scrms/internal/sales"
 	"github.com/scrms/scrms/internal/store"
+	"github.com/scrms/scrms/internal/support"
 	"github.com/scrms/scrms/internal/web"
 )
 
@@ -47,6 +51,7 @@ type App struct {
 	Deals      *sales.DealDetails
 	forms      formLimiter
 	Board      *sales.Hub
+	Support    *support.Service
 	Jobs       *jobs.Runner
 	Handler    http.Handler
 	Registry   *prometheus.Registry
@@ -116,6 +121,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, version strin
 	if a.Notify.Mail != nil {
 		a.Quotes.Mail = a.Notify.Mail
 	}
+	a.Support = support.NewService(st, a.Customers, a.Notify, nil, opt.Now)
+	a.Support.MailFrom, a.Support.BaseURL = mailAddress(cfg.MailFrom), cfg.BaseURL
+	if err := a.Support.LoadModel(ctx); err != nil {
+		log.Warn("case category model not loaded", "err", err)
+	}
 	a.Registry.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		collectors.NewDBStatsCollector(st.DB(), "write"))
 	if st.ReadDB() != st.DB() {
@@ -125,7 +135,24 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, version strin
 		Remind: func(ctx context.Context, id int64, at time.Time) (bool, error) {
 			return a.Activities.SendReminder(ctx, id, at)
 		},
-		Digest: a.Notify.SendDigests,
+		Digest:   a.Notify.SendDigests,
+		Escalate: a.Support.Escalate,
+		CheckSLA: a.Support.CheckDue,
+		SendCaseMail: func(ctx context.Context, id int64) (bool, error) {
+			return a.Support.SendCaseMail(ctx, a.Notify.Mail, id)
+		},
+		TrainCaseModel: func(ctx context.Context) error {
+			rep, err := a.Support.TrainModel(ctx, nil)
+			if fault.Is(err, fault.Invalid) {
+				a.Log.Info("case category model not trained", "reason", err.Error())
+				return nil
+			}
+			if err == nil {
+				a.Log.Info("case category model trained", "examples", rep.Examples, "categories", rep.Categories,
+					"accuracy", rep.Accuracy, "took", rep.Took.String())
+			}
+			return err
+		},
 	}
 	a.Jobs, err = jobs.New(ctx, st, a.Customers, a.Auth, work, cfg.DatabaseURL, log, a.Registry, cfg.Jobs)
 	if err != nil {
@@ -134,13 +161,14 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, version strin
 	}
 	a.Activities = sales.NewActivityService(st, a.Jobs, a.Customers, opt.Now)
 	a.Activities.Email = a.Notify.EmailUsers
+	a.Support.SetJobs(a.Jobs)
 	a.Handler = a.routes()
 	return a, nil
 }
 
 func (a *App) routes() http.Handler {
 	mux := http.NewServeMux()
-	apiHandler := api.New(api.Deps{Auth: a.Auth, Customers: a.Customers, Audit: a.Store, Idempotency: a.Store, Scans: a.Jobs, Imports: a.Jobs, Notify: a.Notify, Sales: a.Sales, Orders: a.Orders, Catalogue: a.Catalogue, Leads: a.Leads, Activities: a.Activities, Targets: a.Targets, Quotes: a.Quotes, DealDetails: a.Deals,
+	apiHandler := api.New(api.Deps{Auth: a.Auth, Customers: a.Customers, Audit: a.Store, Idempotency: a.Store, Scans: a.Jobs, Imports: a.Jobs, Notify: a.Notify, Sales: a.Sales, Orders: a.Orders, Catalogue: a.Catalogue, Leads: a.Leads, Activities: a.Activities, Targets: a.Targets, Quotes: a.Quotes, DealDetails: a.Deals, Support: a.Support,
 		Log: a.Log, MaxBodyBytes: a.Config.MaxBodyBytes, Version: a.version, BaseURL: a.Config.BaseURL,
 		RequestID: RequestID})
 	mux.Handle(api.Prefix+"/", http.StripPrefix(api.Prefix, apiHandler))
@@ -194,6 +222,23 @@ func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
 	if a.Config.PprofAddr != "" {
 		go a.servePprof(ctx)
 	}
+	if a.Config.InboundSMTPAddr != "" {
+		sln, err := net.Listen("tcp", a.Config.InboundSMTPAddr)
+		if err != nil {
+			return fmt.Errorf("listen for inbound email on %s: %w", a.Config.InboundSMTPAddr, err)
+		}
+		smtpd := support.NewSMTPServer(a.Support, hostOf(a.Config.BaseURL), a.Log.With("component", "smtp"))
+		go func() {
+			if err := smtpd.Serve(sln); err != nil {
+				a.Log.Error("inbound SMTP", "err", err)
+			}
+		}()
+		go func() {
+			<-ctx.Done()
+			smtpd.Close()
+		}()
+		a.Log.Info("receiving email", "addr", sln.Addr().String())
+	}
 	// Stages configured through another instance arrive within half a minute.
 	go func() {
 		t := time.NewTicker(30 * time.Second)
@@ -225,6 +270,21 @@ func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
 		err = errors.Join(err, jerr)
 	}
 	return err
+}
+
+// mailAddress returns the bare address of a sender like "SCRMS <crm@example.com>".
+func mailAddress(from string) string {
+	if a, err := netmail.ParseAddress(from); err == nil {
+		return strings.ToLower(a.Address)
+	}
+	return strings.ToLower(strings.TrimSpace(from))
+}
+
+func hostOf(base string) string {
+	if u, err := url.Parse(base); err == nil && u.Hostname() != "" {
+		return u.Hostname()
+	}
+	return "localhost"
 }
 
 // Close releases the database.

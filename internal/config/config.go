@@ -31,6 +31,7 @@ type Config struct {
 	InventorySecret string
 	SMTPURL         string
 	MailFrom        string
+	InboundSMTPAddr string
 }
 
 // Var documents one setting for the README and `scrms help`.
@@ -53,6 +54,7 @@ var Vars = []Var{
 	{"SCRMS_SQLITE_CACHE_MB", "sqlite-cache-mb", "64", "SQLite page cache of the writer in MB (each reader gets a quarter)"},
 	{"SCRMS_SMTP_URL", "smtp-url", "", "mail server for notification digests and reminders: smtp://user:password@host:587?tls=starttls|tls|none; empty: no email"},
 	{"SCRMS_MAIL_FROM", "mail-from", "", "the sender address of SCRMS's email, e.g. SCRMS <crm@example.com>"},
+	{"SCRMS_INBOUND_SMTP_ADDR", "inbound-smtp-addr", "", "HOST:PORT where SCRMS receives support email by SMTP (each queue's address routes to it); empty: off"},
 	{"SCRMS_INVENTORY_SECRET", "inventory-secret", "", "shared secret that signs the inventory system's stock webhooks (POST /webhooks/inventory); empty: the webhook is off"},
 	{"SCRMS_PPROF_ADDR", "pprof-addr", "", "HOST:PORT for Go's profiler (net/http/pprof); empty: off. Keep it on loopback"},
 }
@@ -145,6 +147,12 @@ func Load(args []string, getenv func(string) string, extra func(*flag.FlagSet)) 
 	}
 	if c.InventorySecret != "" && len(c.InventorySecret) < 16 {
 		bad("inventory-secret", "must be at least 16 characters")
+	}
+	c.InboundSMTPAddr = raw["inbound-smtp-addr"]
+	if c.InboundSMTPAddr != "" {
+		if _, _, err := net.SplitHostPort(c.InboundSMTPAddr); err != nil {
+			bad("inbound-smtp-addr", "must be HOST:PORT, e.g. 0.0.0.0:2525")
+		}
 	}
 	if c.PprofAddr != "" {
 		if _, _, err := net.SplitHostPort(c.PprofAddr); err != nil {

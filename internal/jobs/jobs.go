@@ -132,6 +132,14 @@ func (w *importWorker) Timeout(*river.Job[ImportArgs]) time.Duration { return 6 
 // Work is what the jobs call in the services.
 type Work struct {
 	Remind RemindFunc
+	// Escalate runs a case's SLA escalation rules that are due.
+	Escalate func(ctx context.Context, caseID int64) (int, error)
+	// CheckSLA runs the escalations of every case whose check time has come.
+	CheckSLA func(ctx context.Context) (int, error)
+	// SendCaseMail sends an outgoing case email from the outbox.
+	SendCaseMail func(ctx context.Context, messageID int64) (bool, error)
+	// TrainCaseModel retrains the case category model.
+	TrainCaseModel func(ctx context.Context) error
 	// Digest emails the users their new notifications; it returns how many
 	// digests went out.
 	Digest func(ctx context.Context) (int, error)
@@ -188,6 +196,77 @@ func (w *reminderWorker) Work(ctx context.Context, j *river.Job[ReminderArgs]) e
 	return err
 }
 
+// SLACheckArgs asks for a case's escalation rules to be run at a time.
+type SLACheckArgs struct {
+	CaseID int64     `json:"case_id"`
+	At     time.Time `json:"at"`
+}
+
+// Kind names the job.
+func (SLACheckArgs) Kind() string { return "sla_check" }
+
+type slaCheckWorker struct {
+	river.WorkerDefaults[SLACheckArgs]
+	escalate func(ctx context.Context, caseID int64) (int, error)
+}
+
+// Work runs the rules; each fires once per due time (the case's firing
+// records say which have), so an early, late or repeated job is harmless.
+func (w *slaCheckWorker) Work(ctx context.Context, j *river.Job[SLACheckArgs]) error {
+	_, err := w.escalate(ctx, j.Args.CaseID)
+	return err
+}
+
+// SLASweepArgs asks for every case whose check time has passed to be checked.
+type SLASweepArgs struct{}
+
+// Kind names the job.
+func (SLASweepArgs) Kind() string { return "sla_sweep" }
+
+type slaSweepWorker struct {
+	river.WorkerDefaults[SLASweepArgs]
+	check func(ctx context.Context) (int, error)
+}
+
+func (w *slaSweepWorker) Work(ctx context.Context, _ *river.Job[SLASweepArgs]) error {
+	_, err := w.check(ctx)
+	return err
+}
+
+// CaseMailArgs asks for an outgoing case email to be sent.
+type CaseMailArgs struct {
+	MessageID int64 `json:"message_id"`
+}
+
+// Kind names the job.
+func (CaseMailArgs) Kind() string { return "case_mail" }
+
+type caseMailWorker struct {
+	river.WorkerDefaults[CaseMailArgs]
+	send func(ctx context.Context, messageID int64) (bool, error)
+}
+
+func (w *caseMailWorker) Work(ctx context.Context, j *river.Job[CaseMailArgs]) error {
+	_, err := w.send(ctx, j.Args.MessageID)
+	return err
+}
+
+// CaseModelArgs asks for the case category model to be retrained.
+type CaseModelArgs struct{}
+
+// Kind names the job.
+func (CaseModelArgs) Kind() string { return "case_model" }
+
+type caseModelWorker struct {
+	river.WorkerDefaults[CaseModelArgs]
+	train func(ctx context.Context) error
+}
+
+func (w *caseModelWorker) Work(ctx context.Context, _ *river.Job[CaseModelArgs]) error { return w.train(ctx) }
+
+// Timeout lets training on a large case history take its time.
+func (w *caseModelWorker) Timeout(*river.Job[CaseModelArgs]) time.Duration { return 30 * time.Minute }
+
 type cleanupWorker struct {
 	river.WorkerDefaults[CleanupArgs]
 	store *store.Store
@@ -211,6 +290,10 @@ func New(ctx context.Context, st *store.Store, customers *customer.Service, acco
 	river.AddWorker(workers, &importWorker{customers: customers, accounts: accounts, log: log.With("component", "jobs")})
 	river.AddWorker(workers, &reminderWorker{remind: work.Remind})
 	river.AddWorker(workers, &digestWorker{digest: work.Digest, log: log.With("component", "jobs")})
+	river.AddWorker(workers, &slaCheckWorker{escalate: work.Escalate})
+	river.AddWorker(workers, &slaSweepWorker{check: work.CheckSLA})
+	river.AddWorker(workers, &caseMailWorker{send: work.SendCaseMail})
+	river.AddWorker(workers, &caseModelWorker{train: work.TrainCaseModel})
 	cfg := &river.Config{
 		Logger:  log.With("component", "jobs"),
 		Workers: workers,
@@ -222,6 +305,11 @@ func New(ctx context.Context, st *store.Store, customers *customer.Service, acco
 				func() (river.JobArgs, *river.InsertOpts) { return DuplicateScanArgs{}, nil }, nil),
 			river.NewPeriodicJob(river.PeriodicInterval(time.Hour),
 				func() (river.JobArgs, *river.InsertOpts) { return DigestArgs{}, nil }, nil),
+			river.NewPeriodicJob(river.PeriodicInterval(time.Minute),
+				func() (river.JobArgs, *river.InsertOpts) { return SLASweepArgs{}, nil },
+				&river.PeriodicJobOpts{RunOnStart: true}),
+			river.NewPeriodicJob(river.PeriodicInterval(24*time.Hour),
+				func() (river.JobArgs, *river.InsertOpts) { return CaseModelArgs{}, nil }, nil),
 		},
 	}
 	if enabled {
@@ -327,6 +415,31 @@ func (r *Runner) ScheduleReminder(ctx context.Context, activityID int64, at time
 		return fmt.Errorf("jobs: schedule reminder: %w", err)
 	}
 	return nil
+}
+
+// ScheduleSLACheck runs a case's escalation rules at a time.
+func (r *Runner) ScheduleSLACheck(ctx context.Context, caseID int64, at time.Time) error {
+	_, err := r.client.Insert(ctx, SLACheckArgs{CaseID: caseID, At: at.UTC()},
+		&river.InsertOpts{ScheduledAt: at, MaxAttempts: 10, UniqueOpts: river.UniqueOpts{ByArgs: true}})
+	if err != nil {
+		return fmt.Errorf("jobs: schedule SLA check: %w", err)
+	}
+	return nil
+}
+
+// EnqueueCaseMail sends an outgoing case email in the background.
+func (r *Runner) EnqueueCaseMail(ctx context.Context, messageID int64) error {
+	_, err := r.client.Insert(ctx, CaseMailArgs{MessageID: messageID}, &river.InsertOpts{MaxAttempts: 12})
+	if err != nil {
+		return fmt.Errorf("jobs: enqueue case mail: %w", err)
+	}
+	return nil
+}
+
+// EnqueueCaseModel retrains the case category model now.
+func (r *Runner) EnqueueCaseModel(ctx context.Context) error {
+	_, err := r.client.Insert(ctx, CaseModelArgs{}, &river.InsertOpts{MaxAttempts: 2})
+	return err
 }
 
 // Stop lets running jobs finish (until ctx ends) and releases the queue.

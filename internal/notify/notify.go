@@ -79,6 +79,23 @@ func (s *Service) ToPermitted(ctx context.Context, p auth.Permission, kind, titl
 	return s.store.InsertNotifications(ctx, ns)
 }
 
+// ToUsers sends a notification to each of the users (once each).
+func (s *Service) ToUsers(ctx context.Context, ids []int64, kind, title, body, link string) error {
+	at := s.now().UTC().Truncate(time.Microsecond)
+	var ns []Notification
+	seen := map[int64]bool{}
+	for _, id := range ids {
+		if id != 0 && !seen[id] {
+			seen[id] = true
+			ns = append(ns, Notification{UserID: id, Kind: kind, Title: title, Body: body, Link: link, CreatedAt: at})
+		}
+	}
+	if len(ns) == 0 {
+		return nil
+	}
+	return s.store.InsertNotifications(ctx, ns)
+}
+
 // List returns the actor's latest notifications, newest first.
 func (s *Service) List(ctx context.Context, a auth.Actor, limit int) ([]Notification, error) {
 	if a.UserID == 0 {

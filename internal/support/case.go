@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/scrms/scrms/internal/audit"
@@ -184,6 +185,7 @@ type Store interface {
 
 	QueueStore
 	SLAStore
+	ModelStore
 }
 
 // Customers is the customer information the service platform uses.
@@ -216,8 +218,8 @@ type Service struct {
 	notify    Notifier
 	jobs      Jobs
 	now       func() time.Time
-	// Classifier, when set, suggests a category and queue for new cases.
-	Classifier *Classifier
+	// model, when set, suggests a category and queue for new cases.
+	model atomic.Pointer[Classifier]
 	// MailFrom is the address replies come from; BaseURL makes links absolute.
 	MailFrom string
 	BaseURL  string
@@ -234,6 +236,9 @@ func NewService(st Store, customers Customers, notify Notifier, jobs Jobs, now f
 }
 
 func (s *Service) at() time.Time { return s.now().UTC().Truncate(time.Microsecond) }
+
+// UseModel puts a category model to use.
+func (s *Service) UseModel(c *Classifier) { s.model.Store(c) }
 
 // SetJobs connects the background jobs (they are built after the service).
 func (s *Service) SetJobs(j Jobs) { s.jobs = j }
@@ -391,8 +396,8 @@ func (s *Service) open(ctx context.Context, a auth.Actor, c Case, first *Message
 	if err := s.validate(ctx, c); err != nil {
 		return Case{}, err
 	}
-	if s.Classifier != nil && first != nil {
-		if sug, ok := s.Classifier.Suggest(c.Subject + "\n" + first.Body); ok {
+	if m := s.model.Load(); m != nil && first != nil {
+		if sug, ok := m.Suggest(c.Subject + "\n" + first.Body); ok {
 			c.SuggestedCategory = sug.Category
 			if c.Category == "" {
 				c.Category = sug.Category

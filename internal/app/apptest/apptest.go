@@ -36,7 +36,13 @@ type Harness struct {
 // (admin@example.com / "correct horse battery") and an API token for it.
 func New(t testing.TB, engine store.Engine, opts ...Option) *Harness {
 	t.Helper()
-	h := Start(t, engine, opts...)
+	return NewAt(t, engine, nil, opts...)
+}
+
+// NewAt is New with a clock the test controls (nil: the real one).
+func NewAt(t testing.TB, engine store.Engine, now func() time.Time, opts ...Option) *Harness {
+	t.Helper()
+	h := startAt(t, engine, now, opts...)
 	var err error
 	ctx := context.Background()
 	h.Admin, err = h.App.Auth.Setup(ctx, auth.NewUser{Email: "admin@example.com", Name: "Ada Admin",
@@ -55,6 +61,11 @@ func New(t testing.TB, engine store.Engine, opts ...Option) *Harness {
 // the first visit shows the setup page.
 func Start(t testing.TB, engine store.Engine, opts ...Option) *Harness {
 	t.Helper()
+	return startAt(t, engine, nil, opts...)
+}
+
+func startAt(t testing.TB, engine store.Engine, now func() time.Time, opts ...Option) *Harness {
+	t.Helper()
 	ctx := context.Background()
 	env := map[string]string{"SCRMS_DATABASE_URL": storetest.URL(t, engine), "SCRMS_JOBS": "false"}
 	for _, o := range opts {
@@ -65,7 +76,7 @@ func Start(t testing.TB, engine store.Engine, opts ...Option) *Harness {
 		t.Fatal(err)
 	}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	a, err := app.New(ctx, cfg, log, "test", app.Options{PasswordParams: Cheap})
+	a, err := app.New(ctx, cfg, log, "test", app.Options{PasswordParams: Cheap, Now: now})
 	if err != nil {
 		t.Fatalf("apptest: start: %v", err)
 	}

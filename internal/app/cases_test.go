@@ -1,0 +1,203 @@
+package app_test
+
+import (
+	"encoding/base64"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/smtp"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/scrms/scrms/internal/app/apptest"
+	"github.com/scrms/scrms/internal/auth"
+	"github.com/scrms/scrms/internal/mail/mailtest"
+	"github.com/scrms/scrms/internal/store"
+	"github.com/scrms/scrms/internal/support"
+)
+
+// startInboundSMTP runs SCRMS's inbound SMTP listener on loopback.
+func startInboundSMTP(t *testing.T, h *apptest.Harness) string {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := support.NewSMTPServer(h.App.Support, "localhost", slog.New(slog.NewTextHandler(io.Discard, nil)))
+	go srv.Serve(ln)
+	t.Cleanup(func() { srv.Close() })
+	return ln.Addr().String()
+}
+
+func sendSMTP(addr, from, to, msg string) error {
+	return smtp.SendMail(addr, nil, from, []string{to}, []byte(strings.ReplaceAll(msg, "\n", "\r\n")))
+}
+
+func waitFor(t *testing.T, what string, ok func() bool) {
+	t.Helper()
+	deadline := time.Now().Add(20 * time.Second)
+	for !ok() {
+		if time.Now().After(deadline) {
+			t.Fatalf("timed out waiting for %s", what)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// A customer writes to support@ over SMTP: a case opens in the Support
+// queue, assigned to its agent, with the attachment kept; SCRMS
+// acknowledges with the case token; the customer's reply to that
+// acknowledgement threads onto the case; an out-of-office reply is ignored;
+// a broken message is refused with a clear SMTP error.
+func TestInboundEmailOverSMTP(t *testing.T) {
+	outbox := mailtest.Start(t)
+	h := apptest.New(t, store.SQLite, apptest.WithJobs, func(env map[string]string) {
+		env["SCRMS_SMTP_URL"] = outbox.URL()
+		env["SCRMS_MAIL_FROM"] = "Shop Support <help@shop.example>"
+	})
+	agent, agentTok := h.User("agent@shop.example", auth.RoleService, 0)
+	r := h.Do("POST", "/queues", h.AdminToken, map[string]any{"name": "Support", "email": "support@shop.example",
+		"members": []map[string]any{{"user_id": agent.ID}}})
+	wantStatus(t, r, http.StatusCreated)
+	queue := r.ID()
+	addr := startInboundSMTP(t, h)
+
+	first := `From: Mara Lindqvist <mara@example.se>
+To: support@shop.example
+Subject: Parcel arrived damaged
+Message-ID: <m1@example.se>
+MIME-Version: 1.0
+Content-Type: multipart/mixed; boundary="b1"
+
+--b1
+Content-Type: text/plain; charset=utf-8
+
+The box was crushed and the lamp inside is broken.
+--b1
+Content-Type: image/jpeg
+Content-Disposition: attachment; filename="lamp.jpg"
+Content-Transfer-Encoding: base64
+
+` + base64.StdEncoding.EncodeToString([]byte("JPEGDATA")) + `
+--b1--
+`
+	if err := sendSMTP(addr, "mara@example.se", "support@shop.example", first); err != nil {
+		t.Fatal(err)
+	}
+	r = h.Do("GET", "/cases?status=active", agentTok, nil)
+	if len(r.List) != 1 {
+		t.Fatalf("cases after the first email: %s", r.Raw)
+	}
+	c := r.List[0].(map[string]any)
+	caseID := int64(c["id"].(float64))
+	if c["queue_id"] != float64(queue) || c["assignee_id"] != float64(agent.ID) || c["channel"] != "email" ||
+		c["status"] != "open" || c["subject"] != "Parcel arrived damaged" {
+		t.Fatalf("case: %s", r.Raw)
+	}
+	r = h.Do("GET", fmt.Sprintf("/cases/%d", caseID), agentTok, nil)
+	msgs := r.JSON["messages"].([]any)
+	in := msgs[0].(map[string]any)
+	if !strings.Contains(in["body"].(string), "lamp inside is broken") || in["inbound"] != true {
+		t.Fatalf("first message: %s", r.Raw)
+	}
+	files := in["attachments"].([]any)
+	if len(files) != 1 {
+		t.Fatalf("attachments: %s", r.Raw)
+	}
+	f := h.Do("GET", strings.TrimPrefix(files[0].(map[string]any)["url"].(string), "/api/v1"), agentTok, nil)
+	if f.Status != http.StatusOK || string(f.Raw) != "JPEGDATA" {
+		t.Fatalf("attachment download: %d %q", f.Status, f.Raw)
+	}
+	// The sender became a customer, and the email is on their timeline.
+	customerID := int64(r.JSON["customer_id"].(float64))
+	cu := h.Do("GET", fmt.Sprintf("/customers/%d", customerID), h.AdminToken, nil)
+	if !containsText(cu.Raw, "mara@example.se") || !containsText(cu.Raw, "Mara") {
+		t.Fatalf("customer: %s", cu.Raw)
+	}
+	tl := h.Do("GET", fmt.Sprintf("/customers/%d/timeline?kind=interaction", customerID), h.AdminToken, nil)
+	if !containsText(tl.Raw, "Parcel arrived damaged") {
+		t.Fatalf("timeline: %s", tl.Raw)
+	}
+
+	// The acknowledgement went out with the token, marked automatic.
+	var ack mailtest.Message
+	waitFor(t, "the acknowledgement", func() bool {
+		got := outbox.To("mara@example.se")
+		if len(got) > 0 {
+			ack = got[0]
+		}
+		return len(got) > 0
+	})
+	token := r.JSON["token"].(string)
+	if !strings.Contains(ack.Data, token) || !strings.Contains(ack.Data, "Auto-Submitted: auto-replied") ||
+		!strings.Contains(ack.Data, "In-Reply-To: <m1@example.se>") {
+		t.Fatalf("acknowledgement:\n%s", ack.Data)
+	}
+	ackID := regexp.MustCompile(`(?m)^Message-ID: <([^>]+)>`).FindStringSubmatch(ack.Data)
+	if ackID == nil {
+		t.Fatalf("acknowledgement without Message-ID:\n%s", ack.Data)
+	}
+
+	// A reply to the acknowledgement (no token in the subject) threads by its headers.
+	reply := fmt.Sprintf(`From: mara@example.se
+To: support@shop.example
+Subject: Re: Parcel arrived damaged
+Message-ID: <m2@example.se>
+In-Reply-To: <%s>
+References: <m1@example.se> <%s>
+
+Order number is 4471.
+
+On Tue, Shop Support wrote:
+> We have received your message
+`, ackID[1], ackID[1])
+	if err := sendSMTP(addr, "mara@example.se", "support@shop.example", reply); err != nil {
+		t.Fatal(err)
+	}
+	// A reply carrying only the token threads too.
+	if err := sendSMTP(addr, "mara@example.se", "support@shop.example",
+		"From: mara@example.se\nSubject: Also "+token+"\nMessage-ID: <m3@example.se>\n\nA photo of the box follows.\n"); err != nil {
+		t.Fatal(err)
+	}
+	// An out-of-office reply, the same message twice, and a forged token do not make cases.
+	if err := sendSMTP(addr, "mara@example.se", "support@shop.example",
+		"From: mara@example.se\nSubject: Automatic reply: "+token+"\nAuto-Submitted: auto-replied\n\nI am away.\n"); err != nil {
+		t.Fatal(err)
+	}
+	if err := sendSMTP(addr, "mara@example.se", "support@shop.example", reply); err != nil {
+		t.Fatal(err)
+	}
+	r = h.Do("GET", fmt.Sprintf("/cases/%d", caseID), agentTok, nil)
+	var bodies []string
+	for _, m := range r.JSON["messages"].([]any) {
+		bodies = append(bodies, m.(map[string]any)["body"].(string))
+	}
+	if len(bodies) != 4 || bodies[2] != "Order number is 4471." || bodies[3] != "A photo of the box follows." {
+		t.Fatalf("messages on the case (want first, ack, two replies): %q", bodies)
+	}
+	if n := len(h.Do("GET", "/cases", agentTok, nil).List); n != 1 {
+		t.Fatalf("%d cases, want 1", n)
+	}
+	forged := strings.Replace(token, "-", "-X", 1)
+	if err := sendSMTP(addr, "eve@example.net", "support@shop.example",
+		"From: eve@example.net\nSubject: Hello "+forged+"\n\nLet me in.\n"); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(h.Do("GET", "/cases", agentTok, nil).List); n != 2 {
+		t.Fatalf("a forged token must open its own case: %d cases", n)
+	}
+
+	// Broken mail and unknown mailboxes are refused with SMTP errors.
+	err := sendSMTP(addr, "x@example.net", "support@shop.example", "Subject: no sender\n\nbody\n")
+	if err == nil || !strings.Contains(err.Error(), "554") {
+		t.Fatalf("a message without a From header: %v", err)
+	}
+	err = sendSMTP(addr, "x@example.net", "sales@shop.example", "From: x@example.net\n\nbody\n")
+	if err == nil || !strings.Contains(err.Error(), "550") {
+		t.Fatalf("an unknown mailbox: %v", err)
+	}
+}

@@ -1,0 +1,105 @@
+package support
+
+import (
+	"context"
+	"errors"
+	"io"
+	"log/slog"
+	"net"
+	"strings"
+	"time"
+
+	"github.com/emersion/go-smtp"
+
+	"github.com/scrms/scrms/internal/auth"
+	"github.com/scrms/scrms/internal/fault"
+)
+
+// SMTPServer receives support email: mail to a queue's address becomes a
+// case in that queue (or a message on the case it answers). It takes mail
+// only for the queues' addresses, relays nothing, and answers every
+// message with a clear SMTP status.
+type SMTPServer struct {
+	srv *smtp.Server
+	log *slog.Logger
+}
+
+// NewSMTPServer builds the listener; domain is the name it greets with.
+func NewSMTPServer(s *Service, domain string, log *slog.Logger) *SMTPServer {
+	b := smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
+		return &smtpSession{svc: s, log: log}, nil
+	})
+	srv := smtp.NewServer(b)
+	srv.Domain = domain
+	srv.MaxMessageBytes = MaxEmailBytes
+	srv.MaxRecipients = 50
+	srv.ReadTimeout = time.Minute
+	srv.WriteTimeout = time.Minute
+	return &SMTPServer{srv: srv, log: log}
+}
+
+// Serve accepts connections on ln until Close.
+func (x *SMTPServer) Serve(ln net.Listener) error {
+	err := x.srv.Serve(ln)
+	if errors.Is(err, smtp.ErrServerClosed) {
+		return nil
+	}
+	return err
+}
+
+// Close stops the listener.
+func (x *SMTPServer) Close() error { return x.srv.Close() }
+
+type smtpSession struct {
+	svc  *Service
+	log  *slog.Logger
+	from string
+	rcpt []string
+}
+
+func (x *smtpSession) Reset()        { x.from, x.rcpt = "", nil }
+func (x *smtpSession) Logout() error { return nil }
+
+func (x *smtpSession) Mail(from string, _ *smtp.MailOptions) error {
+	x.from = from
+	return nil
+}
+
+func (x *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	addr := strings.ToLower(strings.Trim(to, "<> "))
+	q, err := x.svc.store.QueueByEmail(context.Background(), addr)
+	if err != nil {
+		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Try again later"}
+	}
+	if q == 0 {
+		return &smtp.SMTPError{Code: 550, EnhancedCode: smtp.EnhancedCode{5, 1, 1}, Message: "No such mailbox here"}
+	}
+	x.rcpt = append(x.rcpt, addr)
+	return nil
+}
+
+func (x *smtpSession) Data(r io.Reader) error {
+	raw, err := io.ReadAll(io.LimitReader(r, MaxEmailBytes+1))
+	if err != nil {
+		return err
+	}
+	if len(raw) > MaxEmailBytes {
+		return &smtp.SMTPError{Code: 552, EnhancedCode: smtp.EnhancedCode{5, 3, 4}, Message: "Message too big"}
+	}
+	rcpt := ""
+	if len(x.rcpt) > 0 {
+		rcpt = x.rcpt[0]
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	res, err := x.svc.InboundEmail(ctx, auth.System("inbound-smtp"), raw, rcpt)
+	if err != nil {
+		if fault.Is(err, fault.Invalid) {
+			return &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 6, 0}, Message: err.Error()}
+		}
+		x.log.Error("inbound email", "from", x.from, "err", err)
+		return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Try again later"}
+	}
+	x.log.Info("inbound email", "from", x.from, "to", rcpt, "outcome", res.Outcome, "case", res.CaseID, "reason", res.Reason)
+	return nil
+}
