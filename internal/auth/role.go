@@ -53,7 +53,7 @@ const (
 	CaseWrite    Permission = "case.write"
 	ServiceAdmin Permission = "service.admin"
 	UserManage   Permission = "user.manage"
-	AuditRead  Permission = "audit.read"
+	AuditRead    Permission = "audit.read"
 )
 
 // Scope says which records of a kind a role may see: only its own, its team's,

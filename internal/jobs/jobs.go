@@ -262,7 +262,9 @@ type caseModelWorker struct {
 	train func(ctx context.Context) error
 }
 
-func (w *caseModelWorker) Work(ctx context.Context, _ *river.Job[CaseModelArgs]) error { return w.train(ctx) }
+func (w *caseModelWorker) Work(ctx context.Context, _ *river.Job[CaseModelArgs]) error {
+	return w.train(ctx)
+}
 
 // Timeout lets training on a large case history take its time.
 func (w *caseModelWorker) Timeout(*river.Job[CaseModelArgs]) time.Duration { return 30 * time.Minute }

@@ -34,15 +34,15 @@ func TestCalendarAdd(t *testing.T) {
 		d     time.Duration
 		want  string
 	}{
-		{"2026-12-01 10:00", time.Hour, "2026-12-01 11:00"},          // inside a span
-		{"2026-12-01 11:30", time.Hour, "2026-12-01 13:30"},          // over lunch
-		{"2026-12-01 16:30", time.Hour, "2026-12-02 09:30"},          // over the night
-		{"2026-12-04 16:30", time.Hour, "2026-12-07 09:30"},          // Friday to Monday
-		{"2026-12-05 10:00", 30 * time.Minute, "2026-12-07 09:30"},   // from a Saturday
-		{"2026-12-24 16:00", 2 * time.Hour, "2026-12-28 10:00"},      // over two holidays and a weekend
-		{"2026-12-01 07:00", 7 * time.Hour, "2026-12-01 17:00"},      // a whole working day
+		{"2026-12-01 10:00", time.Hour, "2026-12-01 11:00"},        // inside a span
+		{"2026-12-01 11:30", time.Hour, "2026-12-01 13:30"},        // over lunch
+		{"2026-12-01 16:30", time.Hour, "2026-12-02 09:30"},        // over the night
+		{"2026-12-04 16:30", time.Hour, "2026-12-07 09:30"},        // Friday to Monday
+		{"2026-12-05 10:00", 30 * time.Minute, "2026-12-07 09:30"}, // from a Saturday
+		{"2026-12-24 16:00", 2 * time.Hour, "2026-12-28 10:00"},    // over two holidays and a weekend
+		{"2026-12-01 07:00", 7 * time.Hour, "2026-12-01 17:00"},    // a whole working day
 		{"2026-12-01 07:00", 7*time.Hour + time.Minute, "2026-12-02 09:01"},
-		{"2026-03-27 16:00", 2 * time.Hour, "2026-03-30 10:00"},      // across the change to summer time
+		{"2026-03-27 16:00", 2 * time.Hour, "2026-03-30 10:00"}, // across the change to summer time
 	}
 	for _, tc := range cases {
 		got := c.Add(at(t, tc.start), tc.d)
