@@ -572,7 +572,7 @@ func (s *Service) UpdateCase(ctx context.Context, a auth.Actor, id int64, in Cas
 		before = cur
 		c := in.apply(cur)
 		if in.QueueID != nil && *in.QueueID != cur.QueueID && in.AssigneeID == nil && c.QueueID != 0 {
-			agent, err := s.pickAgent(ctx, c.QueueID, c)
+			agent, err := s.chooseAgent(ctx, c.QueueID, c)
 			if err != nil {
 				return c, audit.Entry{}, err
 			}
@@ -597,6 +597,14 @@ func (s *Service) UpdateCase(ctx context.Context, a auth.Actor, id int64, in Cas
 	}
 	s.afterChange(ctx, before, updated)
 	return updated, nil
+}
+
+// markTurn records that the case's agent got a case from its queue, for
+// round robin; it runs after the case is stored.
+func (s *Service) markTurn(ctx context.Context, before, c Case) {
+	if c.QueueID != 0 && c.AssigneeID != 0 && (c.AssigneeID != before.AssigneeID || c.QueueID != before.QueueID) {
+		_ = s.store.MarkAssigned(ctx, c.QueueID, c.AssigneeID, s.at())
+	}
 }
 
 // transition keeps the SLA clock right as a case moves between statuses.
@@ -633,6 +641,7 @@ func (s *Service) transition(ctx context.Context, cur Case, c *Case) error {
 }
 
 func (s *Service) afterChange(ctx context.Context, before, c Case) {
+	s.markTurn(ctx, before, c)
 	s.scheduleSLA(ctx, c)
 	if c.AssigneeID != 0 && c.AssigneeID != before.AssigneeID {
 		s.tell(ctx, []int64{c.AssigneeID}, "case_assigned", "Case #%d assigned to you: %s", c)

@@ -197,12 +197,22 @@ func (s *Service) AgentStatus(ctx context.Context, a auth.Actor) string {
 	return st
 }
 
-// pickAgent chooses the member of the queue who gets the case: among those
+// pickAgent chooses the member of the queue who gets the case and records
+// their turn. It must not run inside a case transaction (chooseAgent can).
+func (s *Service) pickAgent(ctx context.Context, queueID int64, c Case) (int64, error) {
+	id, err := s.chooseAgent(ctx, queueID, c)
+	if err != nil || id == 0 {
+		return id, err
+	}
+	return id, s.store.MarkAssigned(ctx, queueID, id, s.at())
+}
+
+// chooseAgent chooses the member of the queue who gets the case: among those
 // available and under capacity, the next in turn (round robin), the one
 // with the fewest open cases (least loaded), or the least loaded of those
 // with a skill matching the case's category, type or product (skill). It
 // returns 0, leaving the case in the queue, when nobody can take it.
-func (s *Service) pickAgent(ctx context.Context, queueID int64, c Case) (int64, error) {
+func (s *Service) chooseAgent(ctx context.Context, queueID int64, c Case) (int64, error) {
 	q, err := s.store.FindQueue(ctx, queueID)
 	if err != nil {
 		if fault.Is(err, fault.NotFound) {
@@ -247,9 +257,5 @@ func (s *Service) pickAgent(ctx context.Context, queueID int64, c Case) (int64, 
 		}
 		return byTurn(a, b)
 	})
-	pick := eligible[0].UserID
-	if err := s.store.MarkAssigned(ctx, queueID, pick, s.at()); err != nil {
-		return 0, err
-	}
-	return pick, nil
+	return eligible[0].UserID, nil
 }

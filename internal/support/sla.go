@@ -516,7 +516,7 @@ func (s *Service) act(ctx context.Context, c Case, r Escalation, d dueMetric) (C
 	}
 	sys := auth.System("sla")
 	now := s.at()
-	return s.store.UpdateCase(ctx, c.ID, nil, func(cur Case) (Case, audit.Entry, error) {
+	updated, err := s.store.UpdateCase(ctx, c.ID, nil, func(cur Case) (Case, audit.Entry, error) {
 		next := cur
 		switch r.Action {
 		case ActRaisePriority:
@@ -526,7 +526,7 @@ func (s *Service) act(ctx context.Context, c Case, r Escalation, d dueMetric) (C
 		case ActReassign:
 			if r.QueueID != 0 {
 				next.QueueID, next.AssigneeID = r.QueueID, 0
-				if agent, err := s.pickAgent(ctx, r.QueueID, next); err == nil {
+				if agent, err := s.chooseAgent(ctx, r.QueueID, next); err == nil {
 					next.AssigneeID = agent
 				}
 			}
@@ -539,6 +539,13 @@ func (s *Service) act(ctx context.Context, c Case, r Escalation, d dueMetric) (C
 		e.Changes = append(caseChanges(cur, next), audit.Change{Field: "escalation", New: d.metric + ": " + r.Action})
 		return next, e, nil
 	})
+	if err == nil {
+		s.markTurn(ctx, c, updated)
+		if updated.AssigneeID != 0 && updated.AssigneeID != c.AssigneeID {
+			s.tell(ctx, []int64{updated.AssigneeID}, "case_assigned", "Case #%d escalated to you: %s", updated)
+		}
+	}
+	return updated, err
 }
 
 // CheckDue runs the escalations of every case whose check time has come:
