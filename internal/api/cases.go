@@ -323,7 +323,7 @@ func (s *server) registerCases(api huma.API) {
 	huma.Register(api, huma.Operation{OperationID: "update-case", Method: http.MethodPatch, Path: "/cases/{id}",
 		Summary: "Change a case: status, priority, queue, assignee, type, category, product, order, resolution", Tags: tags},
 		func(ctx context.Context, in *struct {
-			ID int64 `path:"id" minimum:"1"`
+			ID   int64 `path:"id" minimum:"1"`
 			Body CaseInputJSON
 		}) (*caseOut, error) {
 			c, err := s.Support.UpdateCase(ctx, actorFrom(ctx), in.ID, in.Body.input())
@@ -338,7 +338,7 @@ func (s *server) registerCases(api huma.API) {
 		Description: "A reply by email goes out through the outbox (threaded with In-Reply-To and the case token) and " +
 			"counts as the first or next response; a note stays internal."},
 		func(ctx context.Context, in *struct {
-			ID int64 `path:"id" minimum:"1"`
+			ID   int64 `path:"id" minimum:"1"`
 			Body CaseMessageInJSON
 		}) (*struct{ Body CaseMsgOut }, error) {
 			a := actorFrom(ctx)
@@ -362,7 +362,7 @@ func (s *server) registerCases(api huma.API) {
 	huma.Register(api, huma.Operation{OperationID: "merge-case", Method: http.MethodPost, Path: "/cases/{id}/merge",
 		Summary: "Merge this case into another of the same customer", Tags: tags},
 		func(ctx context.Context, in *struct {
-			ID int64 `path:"id" minimum:"1"`
+			ID   int64 `path:"id" minimum:"1"`
 			Body struct {
 				Into int64 `json:"into" minimum:"1"`
 			}
@@ -376,7 +376,7 @@ func (s *server) registerCases(api huma.API) {
 	huma.Register(api, huma.Operation{OperationID: "split-case", Method: http.MethodPost, Path: "/cases/{id}/split",
 		Summary: "Move some messages of a case into a new case", Tags: tags, DefaultStatus: http.StatusCreated},
 		func(ctx context.Context, in *struct {
-			ID int64 `path:"id" minimum:"1"`
+			ID   int64 `path:"id" minimum:"1"`
 			Body struct {
 				MessageIDs []int64 `json:"message_ids" minItems:"1"`
 				Subject    string  `json:"subject,omitempty" maxLength:"300"`
@@ -467,7 +467,7 @@ func (s *server) registerCases(api huma.API) {
 	huma.Register(api, huma.Operation{OperationID: "update-queue", Method: http.MethodPut, Path: "/queues/{id}",
 		Summary: "Change a queue's settings and agents", Tags: tags},
 		func(ctx context.Context, in *struct {
-			ID int64 `path:"id" minimum:"1"`
+			ID   int64 `path:"id" minimum:"1"`
 			Body QueueInJSON
 		}) (*struct{ Body QueueJSON }, error) {
 			q, err := s.Support.UpdateQueue(ctx, actorFrom(ctx), in.ID, in.Body.input())
