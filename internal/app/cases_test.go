@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/smtp"
+	"net/url"
 	"regexp"
 	"strings"
 	"testing"
@@ -199,5 +200,83 @@ On Tue, Shop Support wrote:
 	err = sendSMTP(addr, "x@example.net", "sales@shop.example", "From: x@example.net\n\nbody\n")
 	if err == nil || !strings.Contains(err.Error(), "550") {
 		t.Fatalf("an unknown mailbox: %v", err)
+	}
+}
+
+// Agents work a case in the browser: the inbox lists it, the case page
+// shows the thread and timers, a reply goes out by email through the
+// outbox, a note with an @mention notifies a colleague and stays
+// internal, and a second agent opening the case sees the first is on it.
+// A sales representative of another team cannot open it.
+func TestWebAgentWorksACase(t *testing.T) {
+	outbox := mailtest.Start(t)
+	h := apptest.New(t, store.SQLite, apptest.WithJobs, func(env map[string]string) {
+		env["SCRMS_SMTP_URL"] = outbox.URL()
+		env["SCRMS_MAIL_FROM"] = "help@shop.example"
+	})
+	agent, _ := h.User("ines@shop.example", auth.RoleService, 0)
+	colleague, colTok := h.User("tom@shop.example", auth.RoleService, 0)
+	_, _ = h.User("rep@shop.example", auth.RoleSales, h.Team("Field"))
+	q := h.Do("POST", "/queues", h.AdminToken, map[string]any{"name": "Support", "strategy": "least_loaded",
+		"members": []map[string]any{{"user_id": agent.ID}}}).ID()
+	wantStatus(t, h.Do("POST", "/sla-policies", h.AdminToken, map[string]any{"name": "Everyone", "first_response_minutes": 240}), http.StatusCreated)
+	cid := h.Do("POST", "/customers", h.AdminToken, map[string]any{"kind": "person", "first_name": "Ravi", "last_name": "Menon",
+		"emails": []map[string]any{{"address": "ravi@example.in"}}}).ID()
+	c := signIn(t, h, "ines@shop.example", "long enough password")
+	status, _ := postForm(t, c, h.Server.URL+"/cases", url.Values{"customer_id": {itoa(cid)}, "channel": {"phone"},
+		"queue_id": {itoa(q)}, "subject": {"Cannot log in to the app"}, "type": {"question"}, "priority": {"normal"},
+		"description": {"Says the reset link expired."}, "recording_url": {"https://pbx.example/rec/991.mp3"}})
+	if status != http.StatusSeeOther {
+		t.Fatalf("open case: %d", status)
+	}
+	_, inbox, _ := get(t, c, h.Server.URL+"/cases")
+	if !strings.Contains(inbox, "Cannot log in to the app") || !strings.Contains(inbox, "Ravi Menon") {
+		t.Fatalf("inbox:\n%s", inbox)
+	}
+	id := h.Do("GET", "/cases", h.AdminToken, nil).List[0].(map[string]any)["id"].(float64)
+	page := h.Server.URL + "/cases/" + itoa(int64(id))
+	_, body, _ := get(t, c, page)
+	for _, want := range []string{"Says the reset link expired.", "First response:", "Call recording", "Phone call"} {
+		if !strings.Contains(body, want) {
+			t.Fatalf("case page lacks %q:\n%s", want, body)
+		}
+	}
+	if status, _ := postForm(t, c, page+"/reply", url.Values{"body": {"I have sent you a new link; it works for an hour."},
+		"channel": {"email"}, "status": {"pending"}}); status != http.StatusSeeOther {
+		t.Fatalf("reply: %d", status)
+	}
+	waitFor(t, "the reply email", func() bool { return len(outbox.To("ravi@example.in")) == 1 })
+	if m := outbox.To("ravi@example.in")[0]; !strings.Contains(m.Data, "[#"+itoa(int64(id))+"-") ||
+		!strings.Contains(m.Data, "new link") {
+		t.Fatalf("reply email:\n%s", m.Data)
+	}
+	if status, _ := postForm(t, c, page+"/reply", url.Values{"body": {"@tom can you check the SSO logs?"},
+		"internal": {"on"}}); status != http.StatusSeeOther {
+		t.Fatalf("note: %d", status)
+	}
+	if countKind(t, h, colTok, "mention") != 1 {
+		t.Fatalf("the colleague was not notified: %s", h.Do("GET", "/notifications", colTok, nil).Raw)
+	}
+	time.Sleep(300 * time.Millisecond)
+	if n := len(outbox.To("ravi@example.in")); n != 1 {
+		t.Fatalf("%d emails to the customer: the note must not be sent", n)
+	}
+	_, body, _ = get(t, c, page)
+	if !strings.Contains(body, "pending") || !strings.Contains(body, "Internal note") || !strings.Contains(body, "met with") {
+		t.Fatalf("case page after the reply:\n%s", body)
+	}
+	// Tom opens the case too: he is warned Ines is on it, and she sees him on her next poll.
+	tc := signIn(t, h, "tom@shop.example", "long enough password")
+	_, body, _ = get(t, tc, page)
+	if !strings.Contains(body, "ines@shop.example also has this case open") {
+		t.Fatalf("no collision warning for %s:\n%s", colleague.Email, body)
+	}
+	_, poll, _ := get(t, c, page+"/viewers")
+	if !strings.Contains(poll, "also has this case open") {
+		t.Fatalf("viewers poll: %q", poll)
+	}
+	rc := signIn(t, h, "rep@shop.example", "long enough password")
+	if status, _, _ := get(t, rc, page); status != http.StatusNotFound {
+		t.Fatalf("a representative of another team opened the case: %d", status)
 	}
 }

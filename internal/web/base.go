@@ -57,7 +57,7 @@ var nav = []navItem{
 	{"customers", "Customers", "/customers", ""},
 	{"sales", "Sales", "/sales", auth.SalesRead},
 	{"marketing", "Marketing", "", ""},
-	{"service", "Service", "", ""},
+	{"service", "Service", "/cases", auth.CaseRead},
 	{"loyalty", "Loyalty", "", ""},
 	{"reports", "Reports", "", ""},
 }

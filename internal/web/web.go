@@ -25,6 +25,7 @@ import (
 	"github.com/scrms/scrms/internal/help"
 	"github.com/scrms/scrms/internal/notify"
 	"github.com/scrms/scrms/internal/sales"
+	"github.com/scrms/scrms/internal/support"
 )
 
 //go:embed static
@@ -51,6 +52,7 @@ type Deps struct {
 	Quotes        *sales.Quotes
 	DealDetails   *sales.DealDetails
 	Catalogue     *sales.Catalogue
+	Support       *support.Service
 	BoardHub      *sales.Hub
 	Audit         AuditLog
 	Log           *slog.Logger
@@ -129,6 +131,14 @@ func (s *site) routes() http.Handler {
 	mux.Handle("GET /quotes/{id}/pdf", s.user(s.quotePDF))
 	mux.Handle("POST /activities", s.user(s.activityCreate))
 	mux.Handle("POST /activities/{id}/done", s.user(s.activityDone))
+	mux.Handle("GET /cases", s.user(s.casesPage))
+	mux.Handle("POST /cases", s.user(s.caseCreate))
+	mux.Handle("GET /cases/{id}", s.user(s.casePage))
+	mux.Handle("GET /cases/{id}/viewers", s.user(s.caseViewers))
+	mux.Handle("POST /cases/{id}/reply", s.user(s.caseReply))
+	mux.Handle("POST /cases/{id}/update", s.user(s.caseUpdate))
+	mux.Handle("GET /case-files/{id}", s.user(s.caseFile))
+	mux.Handle("POST /agent-status", s.user(s.agentStatus))
 	mux.Handle("GET /leads", s.user(s.leadsPage))
 	mux.Handle("POST /leads", s.user(s.leadCreate))
 	mux.Handle("GET /leads/{id}", s.user(s.leadPage))

@@ -30,6 +30,16 @@
       if (ev.target.name === "kind") { syncKind(f); }
     });
   });
+  // A case page asks every 20 seconds who else has the case open.
+  var viewersBox = document.querySelector("[data-viewers]");
+  if (viewersBox && window.fetch) {
+    setInterval(function () {
+      fetch(viewersBox.getAttribute("data-viewers"), { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.text() : ""; })
+        .then(function (t) { viewersBox.textContent = t; viewersBox.hidden = t === ""; })
+        .catch(function () {});
+    }, 20000);
+  }
   // "/" focuses the global search box, as in most web apps.
   document.addEventListener("keydown", function (ev) {
     var t = ev.target.tagName;
