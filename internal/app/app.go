@@ -56,6 +56,7 @@ type App struct {
 	Handler    http.Handler
 	Registry   *prometheus.Registry
 	version    string
+	clock      func() time.Time
 }
 
 // Options adjust an App for tests and tools.
@@ -83,7 +84,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, version strin
 	if params == (auth.PasswordParams{}) {
 		params = auth.DefaultPasswordParams
 	}
-	a := &App{Config: cfg, Log: log, Store: st, version: version, Registry: prometheus.NewRegistry()}
+	a := &App{Config: cfg, Log: log, Store: st, version: version, Registry: prometheus.NewRegistry(), clock: opt.Now}
 	a.Auth = auth.NewService(st, auth.NewHasher(params, 2), auth.Options{Now: opt.Now})
 	a.Notify = notify.NewService(st, opt.Now)
 	a.Notify.BaseURL = cfg.BaseURL
@@ -162,6 +163,12 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, version strin
 	a.Activities = sales.NewActivityService(st, a.Jobs, a.Customers, opt.Now)
 	a.Activities.Email = a.Notify.EmailUsers
 	a.Support.SetJobs(a.Jobs)
+	a.Support.FollowUp = func(ctx context.Context, owner, customerID int64, subject, notes string) (int64, error) {
+		kind, due := "task", a.now().Add(24*time.Hour)
+		act, err := a.Activities.CreateActivity(ctx, auth.System("surveys"), sales.ActivityInput{Kind: &kind,
+			Subject: &subject, Notes: &notes, OwnerID: &owner, CustomerID: &customerID, DueAt: &due})
+		return act.ID, err
+	}
 	a.Handler = a.routes()
 	return a, nil
 }
@@ -270,6 +277,13 @@ func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
 		err = errors.Join(err, jerr)
 	}
 	return err
+}
+
+func (a *App) now() time.Time {
+	if a.clock != nil {
+		return a.clock()
+	}
+	return time.Now()
 }
 
 // mailAddress returns the bare address of a sender like "SCRMS <crm@example.com>".

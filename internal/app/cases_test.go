@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"mime/quotedprintable"
 	"net"
 	"net/http"
 	"net/smtp"
@@ -278,5 +279,60 @@ func TestWebAgentWorksACase(t *testing.T) {
 	rc := signIn(t, h, "rep@shop.example", "long enough password")
 	if status, _, _ := get(t, rc, page); status != http.StatusNotFound {
 		t.Fatalf("a representative of another team opened the case: %d", status)
+	}
+
+	// Resolving needs a resolution code; then the customer gets a CSAT survey.
+	if status, _ := postForm(t, c, page+"/update", url.Values{"status": {"resolved"}}); status != http.StatusSeeOther {
+		t.Fatalf("resolve: %d", status)
+	}
+	if r := h.Do("GET", "/cases/"+itoa(int64(id)), h.AdminToken, nil); r.JSON["status"] != "open" && r.JSON["status"] != "pending" {
+		t.Fatalf("resolved without a resolution code: %s", r.Raw)
+	}
+	if status, _ := postForm(t, c, page+"/update", url.Values{"status": {"resolved"}, "resolution_code": {"link resent"}}); status != http.StatusSeeOther {
+		t.Fatalf("resolve: %d", status)
+	}
+	var survey string
+	waitFor(t, "the CSAT survey", func() bool {
+		for _, m := range outbox.To("ravi@example.in") {
+			if strings.Contains(m.Data, "How did we do?") {
+				_, body, _ := strings.Cut(m.Data, "\r\n\r\n")
+				b, err := io.ReadAll(quotedprintable.NewReader(strings.NewReader(body)))
+				if err != nil {
+					t.Fatal(err)
+				}
+				survey = string(b)
+				return true
+			}
+		}
+		return false
+	})
+	link := regexp.MustCompile(`(http://\S+/s/[0-9a-f]{32})\?score=1`).FindStringSubmatch(survey)
+	if link == nil {
+		t.Fatalf("no score link in the survey:\n%s", survey)
+	}
+	anon := browserClient(t)
+	status, body, _ = get(t, anon, strings.Replace(link[0], "http://localhost:8080", h.Server.URL, 1))
+	if status != http.StatusOK || !strings.Contains(body, "you rated us 1 of 5") {
+		t.Fatalf("answer page: %d\n%s", status, body)
+	}
+	surveyPath := strings.Replace(link[1], "http://localhost:8080", h.Server.URL, 1)
+	if status, _ := postForm(t, anon, surveyPath, url.Values{"score": {"2"}, "comment": {"Took three tries to log in."}}); status != http.StatusOK {
+		t.Fatalf("comment: %d", status)
+	}
+	if status, _ := postForm(t, anon, surveyPath, url.Values{"score": {"9"}}); status != http.StatusUnprocessableEntity {
+		t.Fatalf("a score of 9 on a 1-5 scale: %d", status)
+	}
+	// The low score opened one follow-up task for the agent.
+	var tasks int
+	if err := h.App.Store.DB().QueryRow(`SELECT COUNT(*) FROM activities WHERE owner_id = ? AND subject LIKE 'Follow up:%'`,
+		agent.ID).Scan(&tasks); err != nil || tasks != 1 {
+		t.Fatalf("follow-up tasks: %d, %v", tasks, err)
+	}
+	_, profile, _ := get(t, c, h.Server.URL+"/customers/"+itoa(cid))
+	if !strings.Contains(profile, "CSAT 2.0 of 5 (1 answers)") || !strings.Contains(profile, "Cannot log in to the app") {
+		t.Fatalf("profile service section:\n%s", profile)
+	}
+	if status, _, _ := get(t, anon, h.Server.URL+"/s/00000000000000000000000000000000"); status != http.StatusNotFound {
+		t.Fatalf("an unknown survey link: %d", status)
 	}
 }

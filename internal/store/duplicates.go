@@ -240,7 +240,7 @@ WHERE id = ? AND status = 'open'`, status, at, nullID(by), id)
 }
 
 // mergeMovedTables are the tables whose rows follow a customer into a merge.
-var mergeMovedTables = []string{"customer_notes", "interactions", "consent_events", "orders", "opportunities"}
+var mergeMovedTables = []string{"customer_notes", "interactions", "consent_events", "orders", "opportunities", "cases", "surveys"}
 
 // refreshPurchases recomputes the kept purchase summary of customers.
 func (t *tx) refreshPurchases(ctx context.Context, ids ...int64) error {

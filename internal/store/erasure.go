@@ -74,6 +74,12 @@ func (t *tx) eraseOne(ctx context.Context, id int64, er customer.Erasure) error 
 		{`UPDATE leads SET first_name = '', last_name = '', company = '', job_title = '', email = '', phone = '',
     message = '(erased)', status_reason = '' WHERE customer_id = ?`, []any{id}},
 		{`UPDATE activities SET subject = '(erased)', notes = '' WHERE customer_id = ?`, []any{id}},
+		// Service cases: the conversation, its addresses and files.
+		{`UPDATE cases SET subject = '(erased)' WHERE customer_id = ?`, []any{id}},
+		{`UPDATE case_messages SET subject = '', body = '(erased)', from_address = '', to_address = '', recording_url = ''
+    WHERE case_id IN (SELECT id FROM cases WHERE customer_id = ?)`, []any{id}},
+		{`DELETE FROM case_attachments WHERE case_id IN (SELECT id FROM cases WHERE customer_id = ?)`, []any{id}},
+		{`UPDATE surveys SET comment = '' WHERE customer_id = ?`, []any{id}},
 		// Without its key, what the audit log recorded about the customer is unreadable.
 		{`DELETE FROM customer_keys WHERE customer_id = ?`, []any{id}},
 	}

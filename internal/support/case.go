@@ -186,6 +186,7 @@ type Store interface {
 	QueueStore
 	SLAStore
 	ModelStore
+	SurveyStore
 }
 
 // Customers is the customer information the service platform uses.
@@ -223,8 +224,8 @@ type Service struct {
 	// MailFrom is the address replies come from; BaseURL makes links absolute.
 	MailFrom string
 	BaseURL  string
-	// Survey sends a satisfaction survey when a case is resolved.
-	Survey func(ctx context.Context, c Case) error
+	// FollowUp, when set, opens a task for an agent after a low rating.
+	FollowUp FollowUpFunc
 }
 
 // NewService returns the service platform.
@@ -646,8 +647,8 @@ func (s *Service) afterChange(ctx context.Context, before, c Case) {
 	if c.AssigneeID != 0 && c.AssigneeID != before.AssigneeID {
 		s.tell(ctx, []int64{c.AssigneeID}, "case_assigned", "Case #%d assigned to you: %s", c)
 	}
-	if c.Status == StatusResolved && before.Status != StatusResolved && s.Survey != nil {
-		_ = s.Survey(ctx, c)
+	if c.Status == StatusResolved && before.Status != StatusResolved {
+		_ = s.SendCSAT(ctx, c)
 	}
 }
 

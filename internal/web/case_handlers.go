@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/scrms/scrms/internal/auth"
+	"github.com/scrms/scrms/internal/fault"
 	"github.com/scrms/scrms/internal/support"
 )
 
@@ -334,3 +335,59 @@ func msgClass(m support.Message) string {
 }
 
 func joinNames(names []string) string { return strings.Join(names, ", ") }
+
+// SurveyPage is the public page where a customer answers a survey.
+type SurveyPage struct {
+	Base
+	Survey   support.Survey
+	Answered bool
+	Error    string
+}
+
+// surveyAnswer records a score from an email link (GET with ?score=) or the
+// page's form (POST), and shows the page with a comment box.
+func (s *site) surveyAnswer(w http.ResponseWriter, r *http.Request) error {
+	token := r.PathValue("token")
+	sv, err := s.Support.Survey(r.Context(), token)
+	if err != nil {
+		return err
+	}
+	p := SurveyPage{Base: s.pageBase(w, r, auth.Actor{}, "How did we do?", ""), Survey: sv}
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	scoreText := r.FormValue("score")
+	if scoreText == "" && sv.Score >= 0 {
+		scoreText = strconv.Itoa(sv.Score)
+	}
+	if scoreText != "" {
+		score, perr := strconv.Atoi(scoreText)
+		if perr != nil {
+			score = -1
+		}
+		comment := sv.Comment
+		if r.Method == http.MethodPost {
+			comment = r.PostFormValue("comment")
+		}
+		got, err := s.Support.AnswerSurvey(r.Context(), token, score, comment)
+		if err != nil {
+			if _, msg := fieldErrors(err); msg != "" || fault.Is(err, fault.Conflict) {
+				p.Error = fieldText(err)
+				return render(w, r, http.StatusUnprocessableEntity, surveyPage(p))
+			}
+			return err
+		}
+		p.Survey, p.Answered = got, true
+	}
+	return render(w, r, http.StatusOK, surveyPage(p))
+}
+
+func scoreRange(sv support.Survey) []int {
+	var out []int
+	lo := 1
+	if sv.Kind == "nps" {
+		lo = 0
+	}
+	for i := lo; i <= sv.Max(); i++ {
+		out = append(out, i)
+	}
+	return out
+}

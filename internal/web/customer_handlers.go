@@ -13,6 +13,7 @@ import (
 	"github.com/scrms/scrms/internal/customer"
 	"github.com/scrms/scrms/internal/fault"
 	"github.com/scrms/scrms/internal/sales"
+	"github.com/scrms/scrms/internal/support"
 )
 
 func urlQuery(s string) string { return url.QueryEscape(s) }
@@ -454,6 +455,16 @@ func (s *site) customerProfile(w http.ResponseWriter, r *http.Request, a auth.Ac
 			}
 			p.Deals = append(p.Deals, DealWithLines{Deal: d, Lines: lines})
 		}
+	}
+	if a.Can(auth.CaseRead) && s.Support != nil {
+		if p.Cases, err = s.Support.ListCases(ctx, a, support.CaseFilter{CustomerID: id, Limit: 10}); err != nil {
+			return err
+		}
+		st, err := s.Support.CustomerStats(ctx, a, id)
+		if err != nil {
+			return err
+		}
+		p.CaseStats = &st
 	}
 	if c.Kind == customer.Organization {
 		h, err := s.Customers.AccountHierarchy(ctx, a, id)

@@ -179,6 +179,8 @@ func (s *site) routes() http.Handler {
 	mux.Handle("GET /admin/audit", s.user(s.auditPage))
 
 	mux.Handle("GET /help/guide", s.handle(s.guidePage))
+	mux.Handle("GET /s/{token}", s.handle(s.surveyAnswer))
+	mux.Handle("POST /s/{token}", s.handle(s.surveyAnswer))
 	return mux
 }
 
