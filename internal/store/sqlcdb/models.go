@@ -31,6 +31,12 @@ type Activity struct {
 	UpdatedAt     time.Time
 }
 
+type AgentStatus struct {
+	UserID    int64
+	Status    string
+	UpdatedAt time.Time
+}
+
 type ApiToken struct {
 	ID         int64
 	UserID     int64
@@ -55,6 +61,90 @@ type AuditLog struct {
 	RequestID  string
 	PrevHash   string
 	Hash       string
+}
+
+type BusinessCalendar struct {
+	ID        int64
+	Name      string
+	TimeZone  string
+	Hours     string
+	Holidays  string
+	CreatedAt time.Time
+}
+
+type Case struct {
+	ID                int64
+	Ref               string
+	Subject           string
+	CaseType          string
+	Category          string
+	Priority          string
+	Status            string
+	Channel           string
+	CustomerID        int64
+	QueueID           sql.NullInt64
+	AssigneeID        sql.NullInt64
+	ProductSku        string
+	OrderID           sql.NullInt64
+	PolicyID          sql.NullInt64
+	FirstResponseDue  sql.NullTime
+	FirstRespondedAt  sql.NullTime
+	NextResponseDue   sql.NullTime
+	ResolutionDue     sql.NullTime
+	PausedAt          sql.NullTime
+	ResolvedAt        sql.NullTime
+	ClosedAt          sql.NullTime
+	ResolutionCode    string
+	RootCause         string
+	SuggestedCategory string
+	SuggestedQueueID  sql.NullInt64
+	MergedInto        sql.NullInt64
+	ParentID          sql.NullInt64
+	Reopened          int64
+	SlaNextCheck      sql.NullTime
+	CreatedBy         sql.NullInt64
+	CreatedAt         time.Time
+	UpdatedAt         time.Time
+	LastCustomerAt    sql.NullTime
+}
+
+type CaseAttachment struct {
+	ID          int64
+	MessageID   int64
+	CaseID      int64
+	Name        string
+	ContentType string
+	Size        int64
+	Data        []byte
+}
+
+type CaseMessage struct {
+	ID            int64
+	CaseID        int64
+	Kind          string
+	Inbound       bool
+	Internal      bool
+	Auto          bool
+	AuthorID      sql.NullInt64
+	FromAddress   string
+	ToAddress     string
+	Subject       string
+	Body          string
+	MessageID     string
+	InReplyTo     string
+	Refs          string
+	RecordingUrl  string
+	SentAt        sql.NullTime
+	InteractionID sql.NullInt64
+	CreatedAt     time.Time
+}
+
+type CaseModel struct {
+	ID        int64
+	Examples  int64
+	Accuracy  float64
+	Model     []byte
+	CreatedAt time.Time
 }
 
 type ConsentEvent struct {
@@ -529,6 +619,25 @@ type ProductStock struct {
 	UpdatedAt time.Time
 }
 
+type Queue struct {
+	ID         int64
+	Name       string
+	Email      string
+	Strategy   string
+	TeamID     sql.NullInt64
+	ManagerID  sql.NullInt64
+	Categories string
+	CreatedAt  time.Time
+}
+
+type QueueMember struct {
+	QueueID        int64
+	UserID         int64
+	Skills         string
+	Capacity       int64
+	LastAssignedAt sql.NullTime
+}
+
 type Quote struct {
 	ID            int64
 	Number        string
@@ -589,6 +698,52 @@ type Setting struct {
 	Key       string
 	Value     string
 	UpdatedAt time.Time
+}
+
+type SlaBreach struct {
+	ID         int64
+	CaseID     int64
+	Metric     string
+	DueAt      time.Time
+	BreachedAt time.Time
+}
+
+type SlaFiring struct {
+	CaseID  int64
+	Rule    int64
+	Metric  string
+	DueAt   time.Time
+	FiredAt time.Time
+}
+
+type SlaPolicy struct {
+	ID                int64
+	Name              string
+	Position          int64
+	CaseType          string
+	Priority          string
+	Tier              string
+	FirstResponseSecs int64
+	NextResponseSecs  int64
+	ResolutionSecs    int64
+	CalendarID        sql.NullInt64
+	Escalations       string
+	CreatedAt         time.Time
+}
+
+type Survey struct {
+	ID         int64
+	Kind       string
+	Token      string
+	CaseID     sql.NullInt64
+	CustomerID int64
+	AgentID    sql.NullInt64
+	QueueID    sql.NullInt64
+	SentAt     time.Time
+	AnsweredAt sql.NullTime
+	Score      sql.NullInt64
+	Comment    string
+	FollowUp   sql.NullInt64
 }
 
 type Team struct {
