@@ -113,6 +113,7 @@ func New(d Deps) http.Handler {
 	s.registerAttachments(api)
 	s.registerLeadRules(api)
 	s.registerCases(api)
+	s.registerKB(api)
 	return s.authenticate(s.idempotent(mux))
 }
 

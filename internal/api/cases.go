@@ -391,29 +391,17 @@ func (s *server) registerCases(api huma.API) {
 	huma.Register(api, huma.Operation{OperationID: "case-breaches", Method: http.MethodGet, Path: "/cases/{id}/breaches",
 		Summary: "The SLA targets a case missed", Tags: tags},
 		func(ctx context.Context, in *casePath) (*struct {
-			Body []struct {
-				Metric     string    `json:"metric"`
-				DueAt      time.Time `json:"due_at"`
-				BreachedAt time.Time `json:"breached_at"`
-			}
+			Body []BreachJSON
 		}, error) {
 			bs, err := s.Support.Breaches(ctx, actorFrom(ctx), in.ID)
 			if err != nil {
 				return nil, s.fail(ctx, "breaches", err)
 			}
 			out := &struct {
-				Body []struct {
-					Metric     string    `json:"metric"`
-					DueAt      time.Time `json:"due_at"`
-					BreachedAt time.Time `json:"breached_at"`
-				}
+				Body []BreachJSON
 			}{}
 			for _, b := range bs {
-				out.Body = append(out.Body, struct {
-					Metric     string    `json:"metric"`
-					DueAt      time.Time `json:"due_at"`
-					BreachedAt time.Time `json:"breached_at"`
-				}{b.Metric, b.DueAt, b.BreachedAt})
+				out.Body = append(out.Body, BreachJSON{b.Metric, b.DueAt, b.BreachedAt})
 			}
 			return out, nil
 		})
@@ -576,4 +564,11 @@ func (s *server) registerCases(api huma.API) {
 			}
 			return &struct{ Body []string }{ts}, nil
 		})
+}
+
+// BreachJSON is an SLA target a case missed.
+type BreachJSON struct {
+	Metric     string    `json:"metric"`
+	DueAt      time.Time `json:"due_at"`
+	BreachedAt time.Time `json:"breached_at"`
 }

@@ -187,6 +187,7 @@ type Store interface {
 	SLAStore
 	ModelStore
 	SurveyStore
+	KBStore
 }
 
 // Customers is the customer information the service platform uses.

@@ -37,7 +37,9 @@ type CasePage struct {
 	Queues   []support.Queue
 	Types    []string
 	Others   []string // other agents looking at the case now
-	CanWrite bool
+	Articles   []support.Article
+	PublicBase string // the installation's URL, for links put in replies
+	CanWrite   bool
 }
 
 // presence remembers who has a case open, for the collision warning.
@@ -151,6 +153,15 @@ func (s *site) casePage(w http.ResponseWriter, r *http.Request, a auth.Actor) er
 	p := CasePage{Base: s.pageBase(w, r, a, fmt.Sprintf("Case %d: %s", c.ID, c.Subject), "service"), Case: c,
 		Messages: msgs, Timers: s.Support.Timers(r.Context(), c), Queues: qs, Types: s.Support.CaseTypes(r.Context()),
 		Others: viewers.visit(id, a.Name, time.Now()), CanWrite: a.Can(auth.CaseWrite)}
+	p.PublicBase = strings.TrimRight(s.BaseURL, "/")
+	for _, m := range msgs {
+		if m.Inbound {
+			if p.Articles, err = s.Support.SuggestArticles(r.Context(), a, c, m.Body, 3); err != nil {
+				return err
+			}
+			break
+		}
+	}
 	p.Help = "service"
 	return render(w, r, http.StatusOK, casePage(p))
 }
@@ -390,4 +401,57 @@ func scoreRange(sv support.Survey) []int {
 		out = append(out, i)
 	}
 	return out
+}
+
+// HelpCentrePage is the public help centre: search and categories.
+type HelpCentrePage struct {
+	Base
+	Query      string
+	Category   string
+	Categories []string
+	Articles   []support.Article
+}
+
+// ArticlePage is one public article.
+type ArticlePage struct {
+	Base
+	Article support.Article
+	Voted   bool
+}
+
+func (s *site) helpCentre(w http.ResponseWriter, r *http.Request) error {
+	q, cat := strings.TrimSpace(r.URL.Query().Get("q")), r.URL.Query().Get("category")
+	all, err := s.Support.HelpCentre(r.Context(), "", "")
+	if err != nil {
+		return err
+	}
+	p := HelpCentrePage{Base: s.pageBase(w, r, auth.Actor{}, "Help centre", ""), Query: q, Category: cat}
+	for _, a := range all {
+		if a.Category != "" && !slices.Contains(p.Categories, a.Category) {
+			p.Categories = append(p.Categories, a.Category)
+		}
+	}
+	if p.Articles, err = s.Support.HelpCentre(r.Context(), q, cat); err != nil {
+		return err
+	}
+	return render(w, r, http.StatusOK, helpCentrePage(p))
+}
+
+func (s *site) helpArticle(w http.ResponseWriter, r *http.Request) error {
+	art, err := s.Support.PublicArticle(r.Context(), r.PathValue("slug"))
+	if err != nil {
+		return err
+	}
+	p := ArticlePage{Base: s.pageBase(w, r, auth.Actor{}, art.PublishedTitle, ""), Article: art,
+		Voted: r.URL.Query().Get("voted") == "1"}
+	return render(w, r, http.StatusOK, articlePage(p))
+}
+
+func (s *site) helpVote(w http.ResponseWriter, r *http.Request) error {
+	slug := r.PathValue("slug")
+	if err := s.Support.VoteArticle(r.Context(), slug, r.PostFormValue("helpful") == "yes"); err != nil {
+		return err
+	}
+	http.Redirect(w, r, "/help/articles/"+slug+"?voted=1", http.StatusSeeOther)
+	return nil
 }

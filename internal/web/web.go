@@ -180,6 +180,9 @@ func (s *site) routes() http.Handler {
 
 	mux.Handle("GET /help/guide", s.handle(s.guidePage))
 	mux.Handle("GET /s/{token}", s.handle(s.surveyAnswer))
+	mux.Handle("GET /help", s.handle(s.helpCentre))
+	mux.Handle("GET /help/articles/{slug}", s.handle(s.helpArticle))
+	mux.Handle("POST /help/articles/{slug}/helpful", s.handle(s.helpVote))
 	mux.Handle("POST /s/{token}", s.handle(s.surveyAnswer))
 	return mux
 }

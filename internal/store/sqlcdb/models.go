@@ -426,6 +426,24 @@ type InteractionAttachment struct {
 	CreatedAt     time.Time
 }
 
+type KbArticle struct {
+	ID             int64
+	Slug           string
+	Category       string
+	Title          string
+	Body           string
+	Public         bool
+	Version        int64
+	PublishedTitle string
+	PublishedBody  string
+	PublishedAt    sql.NullTime
+	HelpfulYes     int64
+	HelpfulNo      int64
+	CreatedBy      sql.NullInt64
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
 type Lead struct {
 	ID             int64
 	Status         string

@@ -40,6 +40,17 @@
         .catch(function () {});
     }, 20000);
   }
+  // "Insert link in reply" puts a help-centre link at the reply's cursor.
+  document.addEventListener("click", function (ev) {
+    var b = ev.target.closest && ev.target.closest("[data-insert-link]");
+    if (!b) { return; }
+    var ta = document.getElementById(b.getAttribute("data-target"));
+    if (!ta) { return; }
+    var link = b.getAttribute("data-insert-link");
+    var at = ta.selectionStart || ta.value.length;
+    ta.value = ta.value.slice(0, at) + link + ta.value.slice(at);
+    ta.focus();
+  });
   // "/" focuses the global search box, as in most web apps.
   document.addEventListener("keydown", function (ev) {
     var t = ev.target.tagName;
