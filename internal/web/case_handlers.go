@@ -31,12 +31,12 @@ type CasesPage struct {
 // CasePage shows one case: its thread, SLA timers and actions.
 type CasePage struct {
 	Base
-	Case     support.Case
-	Messages []support.Message
-	Timers   []support.Timer
-	Queues   []support.Queue
-	Types    []string
-	Others   []string // other agents looking at the case now
+	Case       support.Case
+	Messages   []support.Message
+	Timers     []support.Timer
+	Queues     []support.Queue
+	Types      []string
+	Others     []string // other agents looking at the case now
 	Articles   []support.Article
 	PublicBase string // the installation's URL, for links put in replies
 	CanWrite   bool
