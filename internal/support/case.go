@@ -507,7 +507,16 @@ func (s *Service) FindCase(ctx context.Context, a auth.Actor, id int64) (Case, e
 	if !s.sees(ctx, a, c) {
 		return Case{}, fault.New(fault.NotFound, "Case %d was not found.", id)
 	}
-	return c, nil
+	return maskCase(a, c), nil
+}
+
+// maskCase hides the customer's address from readers without the
+// permission to see personal contact details.
+func maskCase(a auth.Actor, c Case) Case {
+	if !a.Can(auth.CustomerPII) && c.CustomerEmail != "" {
+		c.CustomerEmail = "(hidden)"
+	}
+	return c
 }
 
 // sees reports whether the actor may see the case: through its customer,
@@ -532,7 +541,11 @@ func (s *Service) ListCases(ctx context.Context, a auth.Actor, f CaseFilter) ([]
 		return nil, fault.Field("status", "must be active or one of %s", strings.Join(Statuses, ", "))
 	}
 	f.Now = s.at()
-	return s.store.ListCases(ctx, f, visibilityOf(a))
+	cs, err := s.store.ListCases(ctx, f, visibilityOf(a))
+	for i := range cs {
+		cs[i] = maskCase(a, cs[i])
+	}
+	return cs, err
 }
 
 // Messages returns a case's messages, oldest first.
@@ -540,7 +553,17 @@ func (s *Service) Messages(ctx context.Context, a auth.Actor, caseID int64) ([]M
 	if _, err := s.FindCase(ctx, a, caseID); err != nil {
 		return nil, err
 	}
-	return s.store.CaseMessages(ctx, caseID)
+	msgs, err := s.store.CaseMessages(ctx, caseID)
+	if !a.Can(auth.CustomerPII) {
+		for i := range msgs {
+			if msgs[i].Inbound {
+				msgs[i].From = "(hidden)"
+			} else if msgs[i].To != "" {
+				msgs[i].To = "(hidden)"
+			}
+		}
+	}
+	return msgs, err
 }
 
 // Attachment returns a file of a case the actor may see.
