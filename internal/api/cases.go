@@ -9,6 +9,7 @@ import (
 
 	"github.com/danielgtaylor/huma/v2"
 
+	"github.com/scrms/scrms/internal/mail"
 	"github.com/scrms/scrms/internal/support"
 )
 
@@ -406,7 +407,7 @@ func (s *server) registerCases(api huma.API) {
 			return out, nil
 		})
 	huma.Register(api, huma.Operation{OperationID: "inbound-email", Method: http.MethodPost, Path: "/inbound/email",
-		Summary: "Receive a support email (the raw message)", Tags: tags, MaxBodyBytes: support.MaxEmailBytes,
+		Summary: "Receive a support email (the raw message)", Tags: tags, MaxBodyBytes: mail.MaxEmailBytes,
 		Description: "Post the message as a mail provider forwards it (Content-Type: message/rfc822), with the address it " +
 			"was sent to in ?to= (it picks the queue). A reply threads onto its case; automatic replies and bounces are " +
 			"ignored (200, outcome ignored); the same message twice is stored once (outcome duplicate)."},

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -12,7 +13,17 @@ import (
 	"github.com/scrms/scrms/internal/auth"
 	"github.com/scrms/scrms/internal/customer"
 	"github.com/scrms/scrms/internal/fault"
+	"github.com/scrms/scrms/internal/mail"
 )
+
+// attachmentsOf keeps the files of a received message.
+func attachmentsOf(in []mail.Attachment) []Attachment {
+	out := make([]Attachment, 0, len(in))
+	for _, a := range in {
+		out = append(out, Attachment{Name: a.Name, ContentType: a.Type, Size: int64(len(a.Data)), Data: a.Data})
+	}
+	return out
+}
 
 // Outcomes of an inbound message.
 const (
@@ -60,7 +71,7 @@ func (s *Service) InboundEmail(ctx context.Context, a auth.Actor, raw []byte, rc
 	if err := a.Require(auth.CaseWrite); err != nil {
 		return InboundResult{}, err
 	}
-	e, err := ParseEmail(raw)
+	e, err := mail.Parse(raw)
 	if err != nil {
 		return InboundResult{}, fault.Wrap(fault.Invalid, err, "The message could not be read: %v.", errors.Unwrap(err))
 	}
@@ -80,7 +91,7 @@ func (s *Service) InboundEmail(ctx context.Context, a auth.Actor, raw []byte, rc
 	sys := auth.System("inbound-email")
 	m := &Message{Kind: MsgEmailIn, Inbound: true, From: e.From.Address, To: strings.Join(e.To, ", "),
 		Subject: e.Subject, Body: e.Text, MessageID: e.MessageID, InReplyTo: e.InReplyTo,
-		References: strings.Join(e.References, " "), Attachments: e.Attachments}
+		References: strings.Join(e.References, " "), Attachments: attachmentsOf(e.Attachments)}
 	if len(m.Subject) > 300 {
 		m.Subject = m.Subject[:300]
 	}
@@ -120,7 +131,7 @@ var errStartNew = errors.New("start a new case")
 
 // threadOf finds the case an email answers: by its subject token (the case
 // id and its code must match), else by the messages it refers to.
-func (s *Service) threadOf(ctx context.Context, e Email) int64 {
+func (s *Service) threadOf(ctx context.Context, e mail.Received) int64 {
 	if id, ref, ok := caseToken(e.Subject); ok {
 		if c, err := s.store.FindCase(ctx, id); err == nil && c.Ref == ref {
 			return s.followMerge(ctx, c)
@@ -225,7 +236,7 @@ func (s *Service) CustomerReply(ctx context.Context, a auth.Actor, caseID int64,
 }
 
 // newEmailCase opens a case from an email and acknowledges it.
-func (s *Service) newEmailCase(ctx context.Context, a auth.Actor, e Email, m *Message, rcpt string, parent int64) (Case, error) {
+func (s *Service) newEmailCase(ctx context.Context, a auth.Actor, e mail.Received, m *Message, rcpt string, parent int64) (Case, error) {
 	customerID, err := s.matchSender(ctx, a, e.From.Name, e.From.Address)
 	if err != nil {
 		return Case{}, err
@@ -239,7 +250,7 @@ func (s *Service) newEmailCase(ctx context.Context, a auth.Actor, e Email, m *Me
 	}
 	c := Case{Subject: subject, Type: "question", Priority: "normal", Status: StatusNew, Channel: "email",
 		CustomerID: customerID, ParentID: parent}
-	if types := s.CaseTypes(ctx); len(types) > 0 && !contains(types, c.Type) {
+	if types := s.CaseTypes(ctx); len(types) > 0 && !slices.Contains(types, c.Type) {
 		c.Type = types[0]
 	}
 	for _, to := range append([]string{rcpt}, e.To...) {
@@ -257,15 +268,6 @@ func (s *Service) newEmailCase(ctx context.Context, a auth.Actor, e Email, m *Me
 	}
 	s.acknowledge(ctx, created, e)
 	return created, nil
-}
-
-func contains(list []string, v string) bool {
-	for _, x := range list {
-		if x == v {
-			return true
-		}
-	}
-	return false
 }
 
 // matchSender finds the customer who wrote, or creates one.
@@ -302,7 +304,7 @@ func (s *Service) matchSender(ctx context.Context, a auth.Actor, name, address s
 
 // acknowledge tells the sender their case is open, unless that could start
 // a mail loop: at most ackLimit acknowledgements to one address an hour.
-func (s *Service) acknowledge(ctx context.Context, c Case, e Email) {
+func (s *Service) acknowledge(ctx context.Context, c Case, e mail.Received) {
 	if s.MailFrom == "" || s.jobs == nil || e.Auto {
 		return
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/scrms/scrms/internal/auth"
 	"github.com/scrms/scrms/internal/fault"
+	"github.com/scrms/scrms/internal/mail"
 )
 
 // SMTPServer receives support email: mail to a queue's address becomes a
@@ -31,7 +32,7 @@ func NewSMTPServer(s *Service, domain string, log *slog.Logger) *SMTPServer {
 	})
 	srv := smtp.NewServer(b)
 	srv.Domain = domain
-	srv.MaxMessageBytes = MaxEmailBytes
+	srv.MaxMessageBytes = mail.MaxEmailBytes
 	srv.MaxRecipients = 50
 	srv.ReadTimeout = time.Minute
 	srv.WriteTimeout = time.Minute
@@ -79,11 +80,11 @@ func (x *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error {
 }
 
 func (x *smtpSession) Data(r io.Reader) error {
-	raw, err := io.ReadAll(io.LimitReader(r, MaxEmailBytes+1))
+	raw, err := io.ReadAll(io.LimitReader(r, mail.MaxEmailBytes+1))
 	if err != nil {
 		return err
 	}
-	if len(raw) > MaxEmailBytes {
+	if len(raw) > mail.MaxEmailBytes {
 		return &smtp.SMTPError{Code: 552, EnhancedCode: smtp.EnhancedCode{5, 3, 4}, Message: "Message too big"}
 	}
 	rcpt := ""
