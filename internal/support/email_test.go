@@ -16,4 +16,3 @@ func TestCaseTokenAndQuotes(t *testing.T) {
 		t.Fatalf("stripQuoted: %q", got)
 	}
 }
-

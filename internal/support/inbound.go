@@ -320,9 +320,7 @@ func (s *Service) acknowledge(ctx context.Context, c Case, e mail.Received) {
 	if e.MessageID != "" {
 		m.References = "<" + e.MessageID + ">"
 	}
-	if _, err := s.store.UpdateCase(ctx, c.ID, m, func(cur Case) (Case, audit.Entry, error) {
-		return cur, audit.Entry{}, nil
-	}); err != nil {
+	if err := s.store.AppendCaseMessage(ctx, c.ID, m); err != nil {
 		return
 	}
 	_ = s.jobs.EnqueueCaseMail(ctx, m.ID)

@@ -225,11 +225,12 @@ func (s *Service) calendar(ctx context.Context, id int64) (Calendar, error) {
 	return AlwaysOpen, nil
 }
 
-// applyPolicy sets a new case's SLA due times.
-func (s *Service) applyPolicy(ctx context.Context, c *Case, now time.Time) error {
+// applyPolicy sets a new case's SLA due times; it returns the calendar
+// they are counted in.
+func (s *Service) applyPolicy(ctx context.Context, c *Case) (Calendar, error) {
 	p, cal, ok, err := s.policyFor(ctx, *c)
 	if err != nil || !ok {
-		return err
+		return cal, err
 	}
 	c.PolicyID = p.ID
 	if p.FirstResponse > 0 && c.FirstRespondedAt.IsZero() {
@@ -238,20 +239,20 @@ func (s *Service) applyPolicy(ctx context.Context, c *Case, now time.Time) error
 	if p.Resolution > 0 {
 		c.ResolutionDue = cal.Add(c.CreatedAt, p.Resolution)
 	}
-	return nil
+	return cal, nil
 }
 
 // reapplyPolicy recomputes the targets when the type or priority changes:
 // the new policy's targets, counted from when the case was opened.
 func (s *Service) reapplyPolicy(ctx context.Context, cur Case, c *Case) error {
 	c.PolicyID, c.FirstResponseDue, c.ResolutionDue = 0, time.Time{}, time.Time{}
-	if err := s.applyPolicy(ctx, c, s.at()); err != nil {
+	cal, err := s.applyPolicy(ctx, c)
+	if err != nil {
 		return err
 	}
 	// Time the case spent waiting on the customer still does not count.
 	if cur.PolicyID != 0 && !cur.ResolutionDue.IsZero() && !c.ResolutionDue.IsZero() {
 		if old, _, ok, _ := s.policyByID(ctx, cur.PolicyID); ok {
-			_, cal, _, _ := s.policyFor(ctx, *c)
 			paused := cal.Between(cal.Add(cur.CreatedAt, old.Resolution), cur.ResolutionDue)
 			c.ResolutionDue = cal.Add(c.ResolutionDue, paused)
 		}

@@ -8,7 +8,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/scrms/scrms/internal/audit"
 	"github.com/scrms/scrms/internal/auth"
 	"github.com/scrms/scrms/internal/fault"
 )
@@ -110,7 +109,7 @@ func (s *Service) SendCSAT(ctx context.Context, c Case) error {
 	b.WriteString("\nOne click answers; you can add a comment on the page that opens.\n")
 	m := &Message{Kind: MsgEmailOut, Auto: true, From: s.MailFrom, To: c.CustomerEmail, Body: b.String(),
 		Subject: "How did we do? " + c.Token(), MessageID: newMessageID(c.ID, s.MailFrom), CreatedAt: s.at()}
-	if _, err := s.store.UpdateCase(ctx, c.ID, m, func(cur Case) (Case, audit.Entry, error) { return cur, audit.Entry{}, nil }); err != nil {
+	if err := s.store.AppendCaseMessage(ctx, c.ID, m); err != nil {
 		return err
 	}
 	return s.jobs.EnqueueCaseMail(ctx, m.ID)
