@@ -48,6 +48,14 @@ type options struct {
 	reuse       bool
 	deals       int
 	events      int
+	emails      int
+	campaign    bool
+	onlyCamp    bool
+	onlySeg     bool
+	// loyaltyOrders are loaded and booked by one loyalty run (with
+	// onlyLoyalty, alone on an existing database).
+	loyaltyOrders int
+	onlyLoyalty   bool
 }
 
 func main() {
@@ -62,6 +70,12 @@ func main() {
 	flag.IntVar(&o.clients, "clients", 8, "concurrent clients creating customers")
 	flag.IntVar(&o.deals, "deals", 5000, "open opportunities on the pipeline board")
 	flag.IntVar(&o.events, "events", 10000, "interactions given to one customer for the timeline measurement")
+	flag.IntVar(&o.emails, "emails", 1000, "inbound emails sent over SMTP at 1,000 a minute (0 skips)")
+	flag.BoolVar(&o.campaign, "campaign", true, "send a campaign to every consenting customer through a counting SMTP sink")
+	flag.BoolVar(&o.onlySeg, "only-segments", false, "measure the segment counts only (with -reuse, on an existing database)")
+	flag.BoolVar(&o.onlyCamp, "only-campaign", false, "measure the campaign only (with -reuse, on an existing database)")
+	flag.IntVar(&o.loyaltyOrders, "loyalty-orders", 1000000, "orders imported and then booked by one loyalty run (0 skips)")
+	flag.BoolVar(&o.onlyLoyalty, "only-loyalty", false, "measure the loyalty accrual only (with -reuse, on an existing database)")
 	flag.BoolVar(&o.reuse, "reuse", false, "SQLite: reuse the database of an earlier run of the same size (skips and does not report the load)")
 	flag.Parse()
 	if err := run(o); err != nil {
@@ -137,6 +151,22 @@ func measure(o options, bin string, env []string, rows []row) error {
 		return fmt.Errorf("token create: %w", err)
 	}
 	token := strings.TrimSpace(string(tb))
+	if o.onlyLoyalty {
+		got, err := loyaltyRows(o, bin, env)
+		if err != nil {
+			return fmt.Errorf("loyalty: %w", err)
+		}
+		printTable(o, append(rows, got...))
+		return nil
+	}
+	if o.onlyCamp {
+		got, err := campaignRows(o, bin, env, token)
+		if err != nil {
+			return fmt.Errorf("campaign: %w", err)
+		}
+		printTable(o, append(rows, got...))
+		return nil
+	}
 
 	addr, err := freeAddr()
 	if err != nil {
@@ -147,8 +177,12 @@ func measure(o options, bin string, env []string, rows []row) error {
 		return err
 	}
 	defer logf.Close()
+	smtpAddr, err := freeAddr()
+	if err != nil {
+		return err
+	}
 	srv := exec.Command(bin, "serve", "--addr", addr)
-	srv.Env, srv.Stdout, srv.Stderr = append(env, "SCRMS_JOBS=false"), logf, logf
+	srv.Env, srv.Stdout, srv.Stderr = append(env, "SCRMS_JOBS=false", "SCRMS_INBOUND_SMTP_ADDR="+smtpAddr), logf, logf
 	if err := srv.Start(); err != nil {
 		return err
 	}
@@ -207,6 +241,16 @@ func measure(o options, bin string, env []string, rows []row) error {
 		}
 		p50, p99 := pct(lat, 50), pct(lat, 99)
 		rows = append(rows, row{m.name, fmt.Sprintf("p50 %s, p99 %s", ms(p50), ms(p99)), m.target, verdict(p99 <= m.limit)})
+	}
+	fmt.Fprintf(os.Stderr, "counting segments…\n")
+	segRows, err := b.segmentRows(20)
+	if err != nil {
+		return err
+	}
+	rows = append(rows, segRows...)
+	if o.onlySeg {
+		printTable(o, rows[len(rows)-1:])
+		return nil
 	}
 	// The first creates after a start find the writer's page cache empty;
 	// they are reported apart from the steady state that follows.
@@ -285,6 +329,14 @@ func measure(o options, bin string, env []string, rows []row) error {
 		rows = append(rows, row{name, fmt.Sprintf("%.2f s", took.Seconds()), "< 2 s", verdict(took < 2*time.Second)})
 	}
 
+	if o.emails > 0 {
+		got, err := b.inboundRows(smtpAddr, o.emails)
+		if err != nil {
+			return err
+		}
+		rows = append(rows, got...)
+	}
+
 	rss, err := peakRSS(srv.Process.Pid)
 	if err != nil {
 		return err
@@ -311,6 +363,32 @@ func measure(o options, bin string, env []string, rows []row) error {
 		rows = append(rows, row{"duplicate scan peak RSS", fmt.Sprintf("%d MB", ru.Maxrss/1024), "(reported)", ""})
 	}
 
+	if o.campaign {
+		// The campaign runs on a server of its own, with the jobs on; the
+		// first server stops so that the two do not share the CPU.
+		_ = srv.Process.Signal(os.Interrupt)
+		_ = srv.Wait()
+		got, err := campaignRows(o, bin, env, token)
+		if err != nil {
+			return fmt.Errorf("campaign: %w", err)
+		}
+		rows = append(rows, got...)
+	}
+	if o.loyaltyOrders > 0 && o.engine == "sqlite" {
+		_ = srv.Process.Signal(os.Interrupt)
+		_ = srv.Wait()
+		got, err := loyaltyRows(o, bin, env)
+		if err != nil {
+			return fmt.Errorf("loyalty: %w", err)
+		}
+		rows = append(rows, got...)
+	}
+
+	printTable(o, rows)
+	return nil
+}
+
+func printTable(o options, rows []row) {
 	fmt.Printf("\nSCRMS benchmark — engine %s, %d customers, %s, %d CPUs\n\n", o.engine, o.customers,
 		time.Now().UTC().Format("2006-01-02"), numCPU())
 	fmt.Println("| measure | result | target | |")
@@ -318,7 +396,6 @@ func measure(o options, bin string, env []string, rows []row) error {
 	for _, r := range rows {
 		fmt.Printf("| %s | %s | %s | %s |\n", r.name, r.value, r.target, r.verdict)
 	}
-	return nil
 }
 
 func verdict(ok bool) string {

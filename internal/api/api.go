@@ -15,13 +15,17 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
+	"github.com/scrms/scrms/internal/analytics"
 	"github.com/scrms/scrms/internal/audit"
 	"github.com/scrms/scrms/internal/auth"
 	"github.com/scrms/scrms/internal/customer"
 	"github.com/scrms/scrms/internal/fault"
+	"github.com/scrms/scrms/internal/loyalty"
+	"github.com/scrms/scrms/internal/marketing"
 	"github.com/scrms/scrms/internal/notify"
 	"github.com/scrms/scrms/internal/sales"
 	"github.com/scrms/scrms/internal/support"
+	"github.com/scrms/scrms/internal/webhook"
 )
 
 // Prefix is where the API is mounted.
@@ -51,6 +55,10 @@ type Deps struct {
 	Quotes       *sales.Quotes
 	DealDetails  *sales.DealDetails
 	Support      *support.Service
+	Marketing    *marketing.Service
+	Loyalty      *loyalty.Service
+	Analytics    *analytics.Service
+	Webhooks     *webhook.Service
 	Log          *slog.Logger
 	MaxBodyBytes int64
 	Version      string
@@ -114,6 +122,15 @@ func New(d Deps) http.Handler {
 	s.registerLeadRules(api)
 	s.registerCases(api)
 	s.registerKB(api)
+	s.registerMacros(api)
+	s.registerSurveys(api)
+	s.registerSegments(api)
+	s.registerCampaigns(api)
+	s.registerWebhooks(api)
+	s.registerOffers(api)
+	s.registerLoyalty(api)
+	s.registerCLV(api)
+	s.registerJourneys(api)
 	return s.authenticate(s.idempotent(mux))
 }
 

@@ -214,7 +214,7 @@ type PolicyJSON struct {
 	Name                 string               `json:"name"`
 	Type                 string               `json:"type,omitempty" doc:"Case type it applies to; empty: any."`
 	Priority             string               `json:"priority,omitempty" enum:"low,normal,high,urgent," doc:"Empty: any."`
-	Tier                 string               `json:"tier,omitempty" doc:"A customer tag (vip, gold); empty: any."`
+	Tier                 string               `json:"tier,omitempty" doc:"A customer tag (vip), a loyalty tier (gold) or tier benefit (priority_service); empty: any."`
 	FirstResponseMinutes float64              `json:"first_response_minutes,omitempty" minimum:"0"`
 	NextResponseMinutes  float64              `json:"next_response_minutes,omitempty" minimum:"0"`
 	ResolutionMinutes    float64              `json:"resolution_minutes,omitempty" minimum:"0"`

@@ -199,6 +199,7 @@ type listCustomersInput struct {
 	Q           string    `query:"q" maxLength:"200" doc:"Prefix search on names, emails and phone numbers."`
 	Tag         string    `query:"tag" maxLength:"50"`
 	ListID      int64     `query:"list_id" doc:"Only customers on this static list."`
+	SegmentID   int64     `query:"segment_id" doc:"Only customers in this marketing segment."`
 	OwnerID     int64     `query:"owner_id"`
 	Stage       string    `query:"stage" doc:"Lifecycle stage."`
 	Status      string    `query:"status"`
@@ -382,7 +383,7 @@ func (s *server) registerCustomers(api huma.API) {
 		Summary: "List and search customers", Tags: tags},
 		func(ctx context.Context, in *listCustomersInput) (*listCustomersOutput, error) {
 			a := actorFrom(ctx)
-			p, err := s.Customers.FindCustomers(ctx, a, customer.Filter{Query: in.Q, Tag: in.Tag, ListID: in.ListID, OwnerID: in.OwnerID,
+			p, err := s.Customers.FindCustomers(ctx, a, customer.Filter{Query: in.Q, Tag: in.Tag, ListID: in.ListID, SegmentID: in.SegmentID, OwnerID: in.OwnerID,
 				Stage: in.Stage, Status: in.Status, Kind: customer.Kind(in.Kind), CreatedFrom: in.CreatedFrom,
 				CreatedTo: in.CreatedTo, Deleted: in.Deleted, Sort: in.Sort, Cursor: in.Cursor, Limit: in.Limit})
 			if err != nil {

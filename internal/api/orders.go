@@ -9,6 +9,7 @@ import (
 	"github.com/danielgtaylor/huma/v2"
 
 	"github.com/scrms/scrms/internal/fault"
+	"github.com/scrms/scrms/internal/marketing"
 	"github.com/scrms/scrms/internal/sales"
 )
 
@@ -33,6 +34,8 @@ type OrderJSON struct {
 	Status       string          `json:"status" enum:"placed,returned"`
 	Source       string          `json:"source"`
 	Lines        []OrderLineJSON `json:"lines,omitempty"`
+	Discount     float64         `json:"discount,omitempty" doc:"What the coupon took off, when one was used."`
+	CouponError  string          `json:"coupon_error,omitempty" doc:"Why the coupon was not applied (the order stands)."`
 }
 
 func orderJSON(o sales.Order) OrderJSON {
@@ -80,6 +83,7 @@ func (s *server) registerOrders(api huma.API) {
 				Currency           string          `json:"currency" maxLength:"3"`
 				Source             string          `json:"source,omitempty" maxLength:"50" doc:"web shop, POS… Default: api."`
 				Lines              []OrderLineJSON `json:"lines" minItems:"1" maxItems:"1000"`
+				CouponCode         string          `json:"coupon_code,omitempty" maxLength:"60" doc:"An offer's code used on the order: its redemption is recorded."`
 			}
 		}) (*struct{ Body OrderJSON }, error) {
 			b := in.Body
@@ -97,7 +101,26 @@ func (s *server) registerOrders(api huma.API) {
 			if err != nil {
 				return nil, s.fail(ctx, "create order", err)
 			}
-			return &struct{ Body OrderJSON }{orderJSON(o)}, nil
+			out := orderJSON(o)
+			if b.CouponCode != "" {
+				// The order stands whatever happens to the code; the answer
+				// says whether the code was applied.
+				r, err := s.Marketing.Redeem(ctx, actorFrom(ctx), marketing.RedeemInput{Code: b.CouponCode, CustomerID: o.CustomerID,
+					OrderID: o.ID, Total: o.Total, Currency: o.Currency})
+				if err != nil {
+					if e, ok := fault.As(err); ok {
+						out.CouponError = e.Message
+						for _, f := range e.Fields {
+							out.CouponError = f.Message
+						}
+					} else {
+						return nil, s.fail(ctx, "redeem coupon", err)
+					}
+				} else {
+					out.Discount = float64(r.Discount) / 10000
+				}
+			}
+			return &struct{ Body OrderJSON }{out}, nil
 		})
 	huma.Register(api, huma.Operation{OperationID: "list-orders", Method: http.MethodGet, Path: "/orders",
 		Summary: "A customer's orders, newest first", Tags: tags},

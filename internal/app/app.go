@@ -4,6 +4,8 @@ package app
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -12,6 +14,8 @@ import (
 	"net/http/pprof"
 	netmail "net/mail"
 	"net/url"
+	"os"
+	"slices"
 	"strings"
 	"time"
 
@@ -19,18 +23,24 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
+	"github.com/scrms/scrms/internal/analytics"
 	"github.com/scrms/scrms/internal/api"
 	"github.com/scrms/scrms/internal/auth"
 	"github.com/scrms/scrms/internal/config"
 	"github.com/scrms/scrms/internal/customer"
 	"github.com/scrms/scrms/internal/fault"
+	"github.com/scrms/scrms/internal/hub"
 	"github.com/scrms/scrms/internal/jobs"
+	"github.com/scrms/scrms/internal/loyalty"
 	"github.com/scrms/scrms/internal/mail"
+	"github.com/scrms/scrms/internal/marketing"
 	"github.com/scrms/scrms/internal/notify"
+	"github.com/scrms/scrms/internal/ratelimit"
 	"github.com/scrms/scrms/internal/sales"
 	"github.com/scrms/scrms/internal/store"
 	"github.com/scrms/scrms/internal/support"
 	"github.com/scrms/scrms/internal/web"
+	"github.com/scrms/scrms/internal/webhook"
 )
 
 // App is a running SCRMS: its store, services and HTTP handler.
@@ -49,9 +59,13 @@ type App struct {
 	Targets    *sales.Targets
 	Quotes     *sales.Quotes
 	Deals      *sales.DealDetails
-	forms      formLimiter
-	Board      *sales.Hub
+	forms      *ratelimit.Limiter
+	Board      *hub.Hub
 	Support    *support.Service
+	Marketing  *marketing.Service
+	Loyalty    *loyalty.Service
+	Analytics  *analytics.Service
+	Webhooks   *webhook.Service
 	Jobs       *jobs.Runner
 	Handler    http.Handler
 	Registry   *prometheus.Registry
@@ -94,6 +108,16 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, version strin
 			st.Close()
 			return nil, err
 		}
+		if cfg.DKIMKey != "" {
+			pemBytes, err := os.ReadFile(cfg.DKIMKey)
+			if err == nil {
+				err = m.SignDKIM(cfg.DKIMSelector, pemBytes)
+			}
+			if err != nil {
+				st.Close()
+				return nil, fmt.Errorf("DKIM (SCRMS_DKIM_KEY_FILE): %w", err)
+			}
+		}
 		a.Notify.Mail = m
 	}
 	a.Customers = customer.NewService(st, customer.Options{DefaultRegion: cfg.DefaultRegion, Now: opt.Now,
@@ -102,7 +126,8 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, version strin
 		st.Close()
 		return nil, err
 	}
-	a.Board = sales.NewHub()
+	a.Board = hub.New()
+	a.forms = ratelimit.New(5, 30)
 	a.Sales = sales.NewService(st, opt.Now, a.Board, func(ctx context.Context, actor auth.Actor, id int64) (string, error) {
 		c, err := a.Customers.FindCustomer(ctx, actor, id)
 		if err != nil {
@@ -123,7 +148,96 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, version strin
 		a.Quotes.Mail = a.Notify.Mail
 	}
 	a.Support = support.NewService(st, a.Customers, a.Notify, nil, opt.Now)
+	a.Marketing = marketing.NewService(st, opt.Now)
+	a.Loyalty = loyalty.NewService(st, a.Customers, opt.Now)
+	a.Analytics = analytics.NewService(st, a.Customers, opt.Now)
+	a.Webhooks = webhook.NewService(st, opt.Now)
+	a.Webhooks.AllowPrivate = cfg.WebhookPrivate
+	a.Marketing.SMSClient = webhook.SafeClient(cfg.WebhookPrivate, 15*time.Second)
+	for _, p := range []*func(context.Context, string, any){&a.Customers.Publish, &a.Support.Publish, &a.Marketing.Publish,
+		&a.Sales.Publish, &a.Orders.Publish, &a.Quotes.Publish} {
+		*p = a.publish
+	}
+	a.Marketing.BaseURL, a.Marketing.Lease = cfg.BaseURL, cfg.CampaignLease
+	if from := mailAddress(cfg.MailFrom); strings.Contains(from, "@") {
+		a.Marketing.BounceDomain = from[strings.LastIndexByte(from, '@')+1:]
+	}
+	if smtp, ok := a.Notify.Mail.(*mail.SMTP); ok {
+		a.Marketing.Sender = smtp
+	}
+	fresh := make([]byte, 32)
+	rand.Read(fresh)
+	key, err := st.SettingOrInit(ctx, "link_signing_key", hex.EncodeToString(fresh))
+	if err != nil {
+		st.Close()
+		return nil, err
+	}
+	if a.Marketing.Secret, err = hex.DecodeString(key); err != nil {
+		st.Close()
+		return nil, fmt.Errorf("the link signing key in settings is damaged: %w", err)
+	}
+	a.Loyalty.Secret, a.Loyalty.BaseURL = a.Marketing.Secret, cfg.BaseURL
+	a.Support.Tiers = a.Loyalty.TierLabels
+	a.Support.Answered = func(ctx context.Context, customerID, surveyID int64) {
+		if err := a.Loyalty.SurveyAnswered(context.WithoutCancel(ctx), customerID, surveyID); err != nil {
+			a.Log.Warn("loyalty points for a survey answer not given", "survey", surveyID, "err", err)
+		}
+	}
+	if a.Notify.Mail != nil {
+		sender := a.Notify.Mail
+		a.Loyalty.MailStatement = func(ctx context.Context, m loyalty.Member, st loyalty.Statement) error {
+			c, err := a.Customers.FindCustomer(ctx, auth.System("loyalty"), m.CustomerID)
+			if err != nil || c.PrimaryEmail() == "" {
+				return loyalty.ErrNoAddress
+			}
+			return sender.Send(ctx, mail.Message{To: c.PrimaryEmail(), Auto: true,
+				Subject: fmt.Sprintf("Your points statement for %s", st.Period),
+				Text:    loyalty.StatementText(c.FirstName, st, a.Loyalty.StatementURL(m.ID, st.Period))})
+		}
+	}
+	if a.Notify.Mail != nil {
+		sender := a.Notify.Mail
+		a.Loyalty.MailTierNotice = func(ctx context.Context, m loyalty.Member, tier, next string, on time.Time) error {
+			c, err := a.Customers.FindCustomer(ctx, auth.System("loyalty"), m.CustomerID)
+			if err != nil || c.PrimaryEmail() == "" {
+				return loyalty.ErrNoAddress
+			}
+			then := "you will leave the tier"
+			if next != "" {
+				then = "you will move to " + next
+			}
+			return sender.Send(ctx, mail.Message{To: c.PrimaryEmail(), Auto: true, Subject: "Keep your " + tier + " tier",
+				Text: fmt.Sprintf("Hello %s,\n\nYour purchases over the last period no longer reach the %s tier. Unless you qualify "+
+					"again by %s, %s.\n", c.FirstName, tier, on.Format("2 January 2006"), then)})
+		}
+	}
+	if n, err := a.Loyalty.Recover(ctx); err != nil {
+		st.Close()
+		return nil, err
+	} else if n > 0 {
+		log.Warn("loyalty statements whose email a stop interrupted are marked uncertain and not sent again", "statements", n)
+	}
+	a.Marketing.Fields = func(ctx context.Context, actor auth.Actor, id int64) (map[string]string, error) {
+		c, err := a.Customers.FindCustomer(ctx, actor, id)
+		if err != nil {
+			return nil, err
+		}
+		f := map[string]string{"first_name": c.FirstName, "last_name": c.LastName, "name": c.Name,
+			"email": c.PrimaryEmail(), "customer_id": fmt.Sprint(c.ID)}
+		if len(c.Addresses) > 0 {
+			f["city"], f["country"] = c.Addresses[0].City, c.Addresses[0].Country
+		}
+		return f, nil
+	}
+	a.Marketing.Consent = func(ctx context.Context, customerID int64, channel, status, source, proof, ip string) error {
+		_, err := a.Customers.RecordConsent(ctx, auth.System("campaigns"), customerID, customer.ConsentInput{Purpose: "marketing",
+			Channel: channel, Status: status, Source: source, Proof: proof, IP: ip})
+		return err
+	}
 	a.Support.MailFrom, a.Support.BaseURL = mailAddress(cfg.MailFrom), cfg.BaseURL
+	if a.Notify.Mail != nil {
+		a.Support.Mail = a.Notify.Mail
+	}
 	if err := a.Support.LoadModel(ctx); err != nil {
 		log.Warn("case category model not loaded", "err", err)
 	}
@@ -136,9 +250,41 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, version strin
 		Remind: func(ctx context.Context, id int64, at time.Time) (bool, error) {
 			return a.Activities.SendReminder(ctx, id, at)
 		},
-		Digest:   a.Notify.SendDigests,
-		Escalate: a.Support.Escalate,
-		CheckSLA: a.Support.CheckDue,
+		Digest:         a.Notify.SendDigests,
+		Escalate:       a.Support.Escalate,
+		CheckSLA:       a.Support.CheckDue,
+		RunSurveyForms: a.Support.RunSurveyForms,
+		SendCampaigns:  a.Marketing.SendDue,
+		RunJourneys:    a.Marketing.RunJourneys,
+		RunLoyalty:     a.Loyalty.Run,
+		FitCLV: func(ctx context.Context) error {
+			if sizes, err := a.Analytics.ComputeRFM(ctx); err != nil {
+				return err
+			} else {
+				a.Log.Info("RFM segments computed", "segments", sizes)
+			}
+			if cm, err := a.Analytics.TrainChurn(ctx); err == nil {
+				a.Log.Info("churn model trained", "examples", cm.Examples, "churned", cm.Churned, "auc", cm.AUC)
+			} else if fault.Is(err, fault.Conflict) {
+				a.Log.Info("churn model not trained", "reason", err.Error())
+			} else {
+				return err
+			}
+			m, err := a.Analytics.Fit(ctx, time.Time{}, 52)
+			if fault.Is(err, fault.Conflict) {
+				a.Log.Info("lifetime value models not fitted", "reason", err.Error())
+				return nil
+			}
+			if err == nil {
+				a.Log.Info("lifetime value models fitted", "customers", m.Customers, "r", m.BGNBD.R, "alpha", m.BGNBD.Alpha,
+					"a", m.BGNBD.A, "b", m.BGNBD.B)
+			}
+			return err
+		},
+		DeliverWebhook: a.Webhooks.Deliver,
+		SendSurveyMail: func(ctx context.Context, id int64) (bool, error) {
+			return a.Support.SendSurveyMail(ctx, a.Notify.Mail, id)
+		},
 		SendCaseMail: func(ctx context.Context, id int64) (bool, error) {
 			return a.Support.SendCaseMail(ctx, a.Notify.Mail, id)
 		},
@@ -163,19 +309,73 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, version strin
 	a.Activities = sales.NewActivityService(st, a.Jobs, a.Customers, opt.Now)
 	a.Activities.Email = a.Notify.EmailUsers
 	a.Support.SetJobs(a.Jobs)
+	a.Marketing.SetJobs(a.Jobs)
+	a.Webhooks.SetJobs(a.Jobs)
 	a.Support.FollowUp = func(ctx context.Context, owner, customerID int64, subject, notes string) (int64, error) {
 		kind, due := "task", a.now().Add(24*time.Hour)
 		act, err := a.Activities.CreateActivity(ctx, auth.System("surveys"), sales.ActivityInput{Kind: &kind,
 			Subject: &subject, Notes: &notes, OwnerID: &owner, CustomerID: &customerID, DueAt: &due})
 		return act.ID, err
 	}
+	a.Analytics.ChurnTask = func(ctx context.Context, owner, customerID int64, subject, notes string) error {
+		kind, due := "task", a.now().Add(48*time.Hour)
+		_, err := a.Activities.CreateActivity(ctx, auth.System("churn"), sales.ActivityInput{Kind: &kind, Subject: &subject,
+			Notes: &notes, OwnerID: &owner, CustomerID: &customerID, DueAt: &due})
+		return err
+	}
+	a.Marketing.Actions = marketing.JourneyActions{
+		AddTag: func(ctx context.Context, id int64, tag string) error {
+			c, err := a.Customers.FindCustomer(ctx, auth.System("journeys"), id)
+			if err != nil || slices.Contains(c.Tags, tag) {
+				return err
+			}
+			tags := append(c.Tags, tag)
+			_, err = a.Customers.UpdateCustomer(ctx, auth.System("journeys"), id, customer.Update{Tags: &tags})
+			return err
+		},
+		SetStage: func(ctx context.Context, id int64, stage string) error {
+			_, err := a.Customers.UpdateCustomer(ctx, auth.System("journeys"), id, customer.Update{LifecycleStage: &stage})
+			return err
+		},
+		Task: func(ctx context.Context, id int64, subject string, dueDays int) error {
+			c, err := a.Customers.FindCustomer(ctx, auth.System("journeys"), id)
+			if err != nil {
+				return err
+			}
+			if c.OwnerID == 0 {
+				return fmt.Errorf("the customer has no owner to give the task to")
+			}
+			kind, due, owner := "task", a.now().Add(time.Duration(max(dueDays, 0))*24*time.Hour), c.OwnerID
+			_, err = a.Activities.CreateActivity(ctx, auth.System("journeys"), sales.ActivityInput{Kind: &kind,
+				Subject: &subject, OwnerID: &owner, CustomerID: &id, DueAt: &due})
+			return err
+		},
+	}
 	a.Handler = a.routes()
 	return a, nil
 }
 
+// publish hands a domain event to the webhooks and to the journeys it
+// starts (the customer is the event's customer_id, or its id for customer
+// events).
+func (a *App) publish(ctx context.Context, event string, data any) {
+	a.Webhooks.Publish(ctx, event, data)
+	m, ok := data.(map[string]any)
+	if !ok {
+		return
+	}
+	key := "customer_id"
+	if strings.HasPrefix(event, "customer.") {
+		key = "id"
+	}
+	if id, ok := m[key].(int64); ok {
+		a.Marketing.OnEvent(context.WithoutCancel(ctx), event, id)
+	}
+}
+
 func (a *App) routes() http.Handler {
 	mux := http.NewServeMux()
-	apiHandler := api.New(api.Deps{Auth: a.Auth, Customers: a.Customers, Audit: a.Store, Idempotency: a.Store, Scans: a.Jobs, Imports: a.Jobs, Notify: a.Notify, Sales: a.Sales, Orders: a.Orders, Catalogue: a.Catalogue, Leads: a.Leads, Activities: a.Activities, Targets: a.Targets, Quotes: a.Quotes, DealDetails: a.Deals, Support: a.Support,
+	apiHandler := api.New(api.Deps{Auth: a.Auth, Customers: a.Customers, Audit: a.Store, Idempotency: a.Store, Scans: a.Jobs, Imports: a.Jobs, Notify: a.Notify, Sales: a.Sales, Orders: a.Orders, Catalogue: a.Catalogue, Leads: a.Leads, Activities: a.Activities, Targets: a.Targets, Quotes: a.Quotes, DealDetails: a.Deals, Support: a.Support, Marketing: a.Marketing, Loyalty: a.Loyalty, Analytics: a.Analytics, Webhooks: a.Webhooks,
 		Log: a.Log, MaxBodyBytes: a.Config.MaxBodyBytes, Version: a.version, BaseURL: a.Config.BaseURL,
 		RequestID: RequestID})
 	mux.Handle(api.Prefix+"/", http.StripPrefix(api.Prefix, apiHandler))
@@ -198,13 +398,17 @@ func (a *App) routes() http.Handler {
 	mux.HandleFunc("POST /forms/{key}", a.leadForm)
 	mux.HandleFunc("OPTIONS /forms/{key}", a.leadForm)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(a.Registry, promhttp.HandlerOpts{}))
-	mux.Handle("/", web.New(web.Deps{Auth: a.Auth, Customers: a.Customers, Notify: a.Notify, Scans: a.Jobs, Imports: a.Jobs, Sales: a.Sales, Orders: a.Orders, Leads: a.Leads, Activities: a.Activities, Targets: a.Targets, Quotes: a.Quotes, DealDetails: a.Deals, Catalogue: a.Catalogue, Support: a.Support, BoardHub: a.Board, Audit: a.Store, Log: a.Log,
+	mux.Handle("/", web.New(web.Deps{Auth: a.Auth, Customers: a.Customers, Notify: a.Notify, Scans: a.Jobs, Imports: a.Jobs, Sales: a.Sales, Orders: a.Orders, Leads: a.Leads, Activities: a.Activities, Targets: a.Targets, Quotes: a.Quotes, DealDetails: a.Deals, Catalogue: a.Catalogue, Support: a.Support, Marketing: a.Marketing, Loyalty: a.Loyalty, Analytics: a.Analytics, BoardHub: a.Board, Audit: a.Store, Log: a.Log,
 		SecureCookies: a.Config.SecureCookies, BaseURL: a.Config.BaseURL, RequestID: RequestID, Version: a.version}))
 	// Cross-origin state changes are refused everywhere; API clients send no
 	// browser origin headers and pass.
 	cop := http.NewCrossOriginProtection()
 	// Web forms are posted from the business's own sites, by design.
 	cop.AddInsecureBypassPattern("POST /forms/{key}")
+	// One-click unsubscribes are posted by mail providers (RFC 8058).
+	cop.AddInsecureBypassPattern("POST /u/{token}")
+	// So is the live chat widget; its calls carry the visitor's secret.
+	cop.AddInsecureBypassPattern("POST /chat/api/")
 	protected := cop.Handler(mux)
 	return observe(a.Log, newHTTPMetrics(a.Registry), protected)
 }
@@ -217,6 +421,14 @@ func (a *App) Serve(ctx context.Context) error {
 		return fmt.Errorf("listen on %s: %w", a.Config.Addr, err)
 	}
 	return a.ServeListener(ctx, ln)
+}
+
+// InboundSMTP builds the inbound SMTP listener: support mail for the
+// queues' addresses, delivery reports for campaign bounce addresses.
+func (a *App) InboundSMTP(log *slog.Logger) *support.SMTPServer {
+	smtpd := support.NewSMTPServer(a.Support, hostOf(a.Config.BaseURL), log)
+	smtpd.Other = a.Marketing.BounceHandler
+	return smtpd
 }
 
 // ServeListener serves on ln until ctx ends.
@@ -234,7 +446,7 @@ func (a *App) ServeListener(ctx context.Context, ln net.Listener) error {
 		if err != nil {
 			return fmt.Errorf("listen for inbound email on %s: %w", a.Config.InboundSMTPAddr, err)
 		}
-		smtpd := support.NewSMTPServer(a.Support, hostOf(a.Config.BaseURL), a.Log.With("component", "smtp"))
+		smtpd := a.InboundSMTP(a.Log.With("component", "smtp"))
 		go func() {
 			if err := smtpd.Serve(sln); err != nil {
 				a.Log.Error("inbound SMTP", "err", err)

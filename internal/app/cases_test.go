@@ -19,7 +19,6 @@ import (
 	"github.com/scrms/scrms/internal/auth"
 	"github.com/scrms/scrms/internal/mail/mailtest"
 	"github.com/scrms/scrms/internal/store"
-	"github.com/scrms/scrms/internal/support"
 )
 
 // startInboundSMTP runs SCRMS's inbound SMTP listener on loopback.
@@ -29,7 +28,7 @@ func startInboundSMTP(t *testing.T, h *apptest.Harness) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	srv := support.NewSMTPServer(h.App.Support, "localhost", slog.New(slog.NewTextHandler(io.Discard, nil)))
+	srv := h.App.InboundSMTP(slog.New(slog.NewTextHandler(io.Discard, nil)))
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
 	return ln.Addr().String()

@@ -9,12 +9,14 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 	"time"
 
 	"github.com/scrms/scrms/internal/auth"
 	"github.com/scrms/scrms/internal/config"
 	"github.com/scrms/scrms/internal/fault"
+	"github.com/scrms/scrms/internal/loyalty"
 )
 
 // Env is what the command line runs with; tests supply their own.
@@ -49,6 +51,10 @@ Commands:
                         of the same file resumes where it stopped; prints imported=N updated=N skipped=N rejected=N
   duplicates scan       scan all customers for duplicates now, in this process, and file new pairs in
                         the review queue; prints customers=N comparisons=N pairs=N new=N seconds=S
+  loyalty run           book loyalty points for new orders and returns and do the due loyalty work (pending
+                        points, expiry, tier review, statements) now, in this process: [--program NAME creates
+                        that program with the default rules first when there is none] [--accrue-only: only book new orders
+                        and returns]; prints booked=N seconds=S
   version               print the version
 
 Settings (flag, environment variable, default):
@@ -67,7 +73,7 @@ func Main(ctx context.Context, env Env) int {
 	cmd := "serve"
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = args[0], args[1:]
-		if (cmd == "user" || cmd == "token" || cmd == "duplicates") && len(args) > 0 {
+		if (cmd == "user" || cmd == "token" || cmd == "duplicates" || cmd == "loyalty") && len(args) > 0 {
 			cmd, args = cmd+" "+args[0], args[1:]
 		}
 	}
@@ -89,6 +95,8 @@ func Main(ctx context.Context, env Env) int {
 		err = runImport(ctx, env, args)
 	case "duplicates scan":
 		err = runDuplicateScan(ctx, env, args)
+	case "loyalty run":
+		err = runLoyalty(ctx, env, args)
 	case "version":
 		fmt.Fprintln(env.Stdout, "scrms", env.Version)
 	case "help", "-h", "--help":
@@ -191,6 +199,42 @@ func runDuplicateScan(ctx context.Context, env Env, args []string) error {
 	}
 	fmt.Fprintf(env.Stdout, "customers=%d comparisons=%d pairs=%d new=%d seconds=%.1f\n", sc.Scanned, sc.Comparisons,
 		sc.Found, sc.New, sc.FinishedAt.Sub(sc.StartedAt).Seconds())
+	return nil
+}
+
+func runLoyalty(ctx context.Context, env Env, args []string) error {
+	var name string
+	var accrueOnly bool
+	a, err := open(ctx, env, args, func(fs *flag.FlagSet) {
+		fs.StringVar(&name, "program", "", "create this program with the default rules when there is none of that name")
+		fs.BoolVar(&accrueOnly, "accrue-only", false, "only book points for new orders and returns")
+	})
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	sys := auth.System("cli")
+	if name != "" {
+		ps, err := a.Loyalty.Programs(ctx, sys)
+		if err != nil {
+			return err
+		}
+		if !slices.ContainsFunc(ps, func(p loyalty.Program) bool { return p.Name == name }) {
+			if _, err := a.Loyalty.CreateProgram(ctx, sys, loyalty.ProgramInput{Name: name}); err != nil {
+				return err
+			}
+		}
+	}
+	start := time.Now()
+	run := a.Loyalty.Run
+	if accrueOnly {
+		run = a.Loyalty.AccrueAll
+	}
+	n, err := run(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "booked=%d seconds=%.1f\n", n, time.Since(start).Seconds())
 	return nil
 }
 

@@ -8,10 +8,14 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/scrms/scrms/internal/app"
 	"github.com/scrms/scrms/internal/app/apptest"
+	"github.com/scrms/scrms/internal/auth"
 	"github.com/scrms/scrms/internal/config"
+	"github.com/scrms/scrms/internal/customer"
+	"github.com/scrms/scrms/internal/marketing"
 )
 
 // cli runs one scrms command line against a database and returns its exit
@@ -75,6 +79,18 @@ func TestCommandLineContract(t *testing.T) {
 	}
 	if code, out, _ := cli(t, db, "", "demo", "--customers", "250", "--seed", "3"); code != 0 || !strings.Contains(out, "added 250 customers") {
 		t.Fatalf("demo: %d %q", code, out)
+	}
+	// The demo customers come with a marketing consent history: about three
+	// in five agreed to email, a few of them withdrew since.
+	b, err := app.New(context.Background(), mustConfig(t, db), discardLog(), "test", app.Options{PasswordParams: apptest.Cheap})
+	if err != nil {
+		t.Fatal(err)
+	}
+	consenting, err := b.Store.CountRule(context.Background(), marketing.Rule{Field: "consent", Op: "=", Value: "email"},
+		customer.Visibility{Scope: auth.ScopeAll}, time.Now())
+	b.Close()
+	if err != nil || consenting < 130 || consenting > 155 {
+		t.Fatalf("%d of 250 demo customers agreed to email marketing (%v), want about 150 less the withdrawals", consenting, err)
 	}
 	if code, _, errOut := cli(t, db, "", "frobnicate"); code != 2 || !strings.Contains(errOut, "unknown command") {
 		t.Fatalf("unknown command: %d %q", code, errOut)

@@ -110,5 +110,8 @@ func (a *App) Demo(ctx context.Context, n int, seed uint64, progress func(int)) 
 			progress(done)
 		}
 	}
+	if err := a.Store.SeedDemoConsents(ctx, fmt.Sprintf("demo-%d-", seed), time.Now().UTC()); err != nil {
+		return done, err
+	}
 	return done, a.Store.AnalyzeAfterBulkLoad(ctx)
 }

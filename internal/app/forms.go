@@ -7,51 +7,11 @@ import (
 	"io"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/scrms/scrms/internal/fault"
 	"github.com/scrms/scrms/internal/sales"
 )
-
-// formLimiter bounds how often one address may post web forms: a burst
-// per minute and a total per hour, so that a script cannot flood the leads.
-type formLimiter struct {
-	mu   sync.Mutex
-	hits map[string][]time.Time
-}
-
-const (
-	formsPerMinute = 5
-	formsPerHour   = 30
-)
-
-func (l *formLimiter) allow(ip string, now time.Time) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if l.hits == nil {
-		l.hits = map[string][]time.Time{}
-	}
-	if len(l.hits) > 100_000 {
-		l.hits = map[string][]time.Time{} // forget everyone rather than grow without bound
-	}
-	recent := l.hits[ip][:0]
-	minute := 0
-	for _, t := range l.hits[ip] {
-		if now.Sub(t) < time.Hour {
-			recent = append(recent, t)
-			if now.Sub(t) < time.Minute {
-				minute++
-			}
-		}
-	}
-	l.hits[ip] = recent
-	if minute >= formsPerMinute || len(recent) >= formsPerHour {
-		return false
-	}
-	l.hits[ip] = append(l.hits[ip], now)
-	return true
-}
 
 // honeypot is the form field people never see (hidden by the form's CSS)
 // and robots fill in.
@@ -87,7 +47,7 @@ func (a *App) leadForm(w http.ResponseWriter, r *http.Request) {
 			"content=\"width=device-width, initial-scale=1\"><title>%s</title></head><body><p>%s</p></body></html>",
 			html.EscapeString(http.StatusText(status)), html.EscapeString(msg))
 	}
-	if !a.forms.allow(clientAddr(r), time.Now()) {
+	if !a.forms.Allow(clientAddr(r), time.Now()) {
 		w.Header().Set("Retry-After", "60")
 		answer(http.StatusTooManyRequests, "Too many submissions from your address; please try again later.")
 		return

@@ -116,6 +116,17 @@ func TestDuplicateScanReviewMergeAndUndo(t *testing.T) {
 			wantStatus(t, h.Do("POST", fmt.Sprintf("/duplicates/%d/dismiss", smithPair), mgrTok, nil), http.StatusNoContent)
 			wantProblem(t, h.Do("POST", fmt.Sprintf("/duplicates/%d/dismiss", smithPair), mgrTok, nil), http.StatusConflict)
 
+			// The other record's loyalty membership follows the merge.
+			prog := h.Do("POST", "/loyalty/programs", h.AdminToken, map[string]any{"name": "Club"})
+			wantStatus(t, prog, http.StatusCreated)
+			wantStatus(t, h.Do("POST", "/loyalty/members", h.AdminToken, map[string]any{"customer_id": mariaToo,
+				"program_id": prog.ID()}), http.StatusCreated)
+			memberships := func(id int64) int {
+				r := h.Do("GET", fmt.Sprintf("/customers/%d/loyalty", id), h.AdminToken, nil)
+				wantStatus(t, r, http.StatusOK)
+				return len(r.List)
+			}
+
 			// Merge: Maria survives, keeping the other record's language and birth date.
 			wantProblem(t, h.Do("POST", fmt.Sprintf("/duplicates/%d/merge", mariaPair), mgrTok,
 				map[string]any{"survivor_id": other}), 422, "survivor_id")
@@ -190,6 +201,10 @@ func TestDuplicateScanReviewMergeAndUndo(t *testing.T) {
 				t.Fatalf("a sales rep got data-quality notifications: %s", r.Raw)
 			}
 
+			if memberships(maria) != 1 {
+				t.Fatal("the loyalty membership did not follow the merge")
+			}
+
 			// Undo: both records as they were, the history back where it was.
 			r = h.Do("POST", fmt.Sprintf("/merges/%d/undo", mergeID), mgrTok, nil)
 			wantStatus(t, r, http.StatusOK)
@@ -202,6 +217,9 @@ func TestDuplicateScanReviewMergeAndUndo(t *testing.T) {
 			r = h.Do("GET", fmt.Sprintf("/customers/%d", mariaToo), mgrTok, nil)
 			if r.JSON["deleted_at"] != nil || len(r.JSON["emails"].([]any)) != 2 {
 				t.Fatalf("merged record after undo: %s", r.Raw)
+			}
+			if memberships(maria) != 0 || memberships(mariaToo) != 1 {
+				t.Fatal("the loyalty membership did not go back with the undo")
 			}
 			r = h.Do("GET", fmt.Sprintf("/customers/%d/timeline", mariaToo), mgrTok, nil)
 			if !containsText(r.Raw, "Prefers calls after 6pm") || !containsText(r.Raw, "Asked for a catalogue.") {

@@ -52,7 +52,17 @@ const (
 	CaseRead     Permission = "case.read"
 	CaseWrite    Permission = "case.write"
 	ServiceAdmin Permission = "service.admin"
-	UserManage   Permission = "user.manage"
+	// MarketingRead allows seeing segments, templates, campaigns and their
+	// results; MarketingWrite building them and sending campaigns.
+	MarketingRead  Permission = "marketing.read"
+	MarketingWrite Permission = "marketing.write"
+	UserManage     Permission = "user.manage"
+	// LoyaltyRead sees members, balances and the ledger; LoyaltyWrite
+	// enrols members and spends their points on rewards; LoyaltyAdmin runs
+	// programs, tiers, rules and rewards and adjusts balances.
+	LoyaltyRead  Permission = "loyalty.read"
+	LoyaltyWrite Permission = "loyalty.write"
+	LoyaltyAdmin Permission = "loyalty.admin"
 	AuditRead    Permission = "audit.read"
 )
 
@@ -91,19 +101,21 @@ var roleSpecs = map[Role]roleSpec{
 	RoleAdmin: {"Administrator", "Everything, including users, roles and the audit log.", ScopeAll,
 		[]Permission{CustomerRead, CustomerCreate, CustomerUpdate, CustomerDelete, CustomerAssign,
 			CustomerExport, CustomerPII, CustomerMerge, SalesRead, SalesWrite, SalesAdmin, CaseRead, CaseWrite, ServiceAdmin,
-			UserManage, AuditRead}},
+			MarketingRead, MarketingWrite, LoyaltyRead, LoyaltyWrite, LoyaltyAdmin, UserManage, AuditRead}},
 	RoleManager: {"Manager", "All customers, including deleting, restoring and reassigning them.", ScopeAll,
 		[]Permission{CustomerRead, CustomerCreate, CustomerUpdate, CustomerDelete, CustomerAssign,
-			CustomerExport, CustomerPII, CustomerMerge, SalesRead, SalesWrite, SalesAdmin, CaseRead, CaseWrite, ServiceAdmin}},
+			CustomerExport, CustomerPII, CustomerMerge, SalesRead, SalesWrite, SalesAdmin, CaseRead, CaseWrite, ServiceAdmin,
+			MarketingRead, MarketingWrite, LoyaltyRead, LoyaltyWrite, LoyaltyAdmin}},
 	RoleSales: {"Sales representative", "Customers and deals owned by the user's team or by the user.", ScopeTeam,
-		append(slices.Clone(customerWriter), SalesRead, SalesWrite, CaseRead)},
-	RoleMarketing: {"Marketer", "All customers, for segments and campaigns.", ScopeAll, customerWriter},
+		append(slices.Clone(customerWriter), SalesRead, SalesWrite, CaseRead, MarketingRead, LoyaltyRead, LoyaltyWrite)},
+	RoleMarketing: {"Marketer", "All customers, for segments and campaigns.", ScopeAll,
+		append(slices.Clone(customerWriter), MarketingRead, MarketingWrite, LoyaltyRead)},
 	RoleService: {"Service agent", "All customers and their cases, to help them.", ScopeAll,
-		append(slices.Clone(customerWriter), CaseRead, CaseWrite)},
+		append(slices.Clone(customerWriter), CaseRead, CaseWrite, LoyaltyRead, LoyaltyWrite)},
 	RoleLoyalty: {"Loyalty manager", "All customers, to run loyalty programs.", ScopeAll,
-		[]Permission{CustomerRead, CustomerUpdate, CustomerPII}},
+		[]Permission{CustomerRead, CustomerUpdate, CustomerPII, MarketingRead, LoyaltyRead, LoyaltyWrite, LoyaltyAdmin}},
 	RoleReadOnly: {"Read-only", "Reads customers without their contact details, and deals; changes nothing.", ScopeAll,
-		[]Permission{CustomerRead, SalesRead, CaseRead}},
+		[]Permission{CustomerRead, SalesRead, CaseRead, MarketingRead, LoyaltyRead}},
 }
 
 // Valid reports whether r is a known role.

@@ -24,6 +24,11 @@ type Config struct {
 	SecureCookies   bool
 	DefaultRegion   string
 	ShutdownTimeout time.Duration
+	CampaignLease   time.Duration
+	// DKIMKey and DKIMSelector sign outgoing mail when both are set.
+	DKIMKey, DKIMSelector string
+	// WebhookPrivate lets webhooks call private and loopback addresses.
+	WebhookPrivate  bool
 	Jobs            bool
 	MaxBodyBytes    int64
 	SQLiteCacheMB   int
@@ -56,6 +61,10 @@ var Vars = []Var{
 	{"SCRMS_MAIL_FROM", "mail-from", "", "the sender address of SCRMS's email, e.g. SCRMS <crm@example.com>"},
 	{"SCRMS_INBOUND_SMTP_ADDR", "inbound-smtp-addr", "", "HOST:PORT where SCRMS receives support email by SMTP (each queue's address routes to it); empty: off"},
 	{"SCRMS_INVENTORY_SECRET", "inventory-secret", "", "shared secret that signs the inventory system's stock webhooks (POST /webhooks/inventory); empty: the webhook is off"},
+	{"SCRMS_DKIM_KEY_FILE", "dkim-key-file", "", "PEM file of the private key (RSA or Ed25519) that DKIM-signs outgoing mail for the sender's domain; empty: no signing"},
+	{"SCRMS_DKIM_SELECTOR", "dkim-selector", "", "the DKIM selector under which the public key is published in DNS (selector._domainkey.domain)"},
+	{"SCRMS_CAMPAIGN_LEASE", "campaign-lease", "30s", "how long an instance holds a campaign it sends (renewed as it goes); another instance takes over a stopped send after it"},
+	{"SCRMS_WEBHOOK_ALLOW_PRIVATE", "webhook-allow-private", "false", "let webhooks call private, loopback and link-local addresses (development only)"},
 	{"SCRMS_PPROF_ADDR", "pprof-addr", "", "HOST:PORT for Go's profiler (net/http/pprof); empty: off. Keep it on loopback"},
 }
 
@@ -131,6 +140,22 @@ func Load(args []string, getenv func(string) string, extra func(*flag.FlagSet)) 
 		bad("shutdown-timeout", "must be a positive duration such as 15s")
 	}
 	c.ShutdownTimeout = d
+	c.DKIMKey, c.DKIMSelector = raw["dkim-key-file"], raw["dkim-selector"]
+	if (c.DKIMKey == "") != (c.DKIMSelector == "") {
+		bad("dkim-selector", "give both the DKIM key file and the selector, or neither")
+	}
+	switch raw["webhook-allow-private"] {
+	case "true":
+		c.WebhookPrivate = true
+	case "false":
+	default:
+		bad("webhook-allow-private", "must be true or false")
+	}
+	if lease, err := time.ParseDuration(raw["campaign-lease"]); err != nil || lease < time.Second {
+		bad("campaign-lease", "must be a duration of at least 1s, such as 30s")
+	} else {
+		c.CampaignLease = lease
+	}
 	c.Jobs, err = strconv.ParseBool(raw["jobs"])
 	if err != nil {
 		bad("jobs", "must be true or false")

@@ -23,6 +23,7 @@ type Filter struct {
 	Query       string // what was typed in the search box
 	Tag         string
 	ListID      int64 // only customers on this static list
+	SegmentID   int64
 	OwnerID     int64
 	Stage       string
 	Status      string
@@ -52,6 +53,7 @@ type ListQuery struct {
 	NamesOnly   bool // search names only: the reader may not see contact points
 	Tag         string
 	ListID      int64
+	SegmentID   int64 // customers in a marketing segment
 	OwnerID     int64
 	Stage       string
 	Status      string
@@ -84,7 +86,7 @@ const MaxPageSize = 200
 
 func (s *Service) listQuery(a auth.Actor, f Filter) (ListQuery, error) {
 	var fs fault.Fields
-	q := ListQuery{Tag: NormalizeTag(f.Tag), ListID: f.ListID, OwnerID: f.OwnerID, Stage: f.Stage, Status: f.Status, Kind: f.Kind,
+	q := ListQuery{Tag: NormalizeTag(f.Tag), ListID: f.ListID, SegmentID: f.SegmentID, OwnerID: f.OwnerID, Stage: f.Stage, Status: f.Status, Kind: f.Kind,
 		CreatedFrom: f.CreatedFrom, CreatedTo: f.CreatedTo, Deleted: f.Deleted, Sort: f.Sort, Limit: f.Limit,
 		Visibility: visibilityOf(a), NamesOnly: !a.Can(auth.CustomerPII)}
 	q.Terms = SearchTerms(f.Query)

@@ -131,6 +131,21 @@ type Service struct {
 	store Store
 	lists ListStore
 	opt   Options
+	// Publish, when set, tells other systems of changes (webhooks).
+	Publish func(ctx context.Context, event string, data any)
+}
+
+// eventData is what a customer event tells: no contact details beyond the
+// primary email.
+func eventData(c Customer) map[string]any {
+	return map[string]any{"id": c.ID, "kind": c.Kind, "name": c.Name, "email": c.PrimaryEmail(),
+		"lifecycle_stage": c.LifecycleStage, "status": c.Status, "owner_id": c.OwnerID, "tags": c.Tags}
+}
+
+func (s *Service) publish(ctx context.Context, event string, c Customer) {
+	if s.Publish != nil {
+		s.Publish(ctx, event, eventData(c))
+	}
 }
 
 // NewService returns the customer service.
@@ -193,6 +208,7 @@ func (s *Service) CreateCustomer(ctx context.Context, a auth.Actor, in Input) (C
 		return Customer{}, explainConflict(err)
 	}
 	c.ID = id
+	s.publish(ctx, "customer.created", c)
 	return c, nil
 }
 
@@ -290,6 +306,7 @@ func (s *Service) UpdateCustomer(ctx context.Context, a auth.Actor, id int64, u 
 	if err != nil {
 		return Customer{}, explainConflict(notFound(err, id))
 	}
+	s.publish(ctx, "customer.updated", c)
 	return mask(a, c), nil
 }
 

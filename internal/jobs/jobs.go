@@ -32,6 +32,7 @@ type queueClient interface {
 	Stop(ctx context.Context) error
 	Subscribe(kinds ...river.EventKind) (<-chan *river.Event, func())
 	Insert(ctx context.Context, args river.JobArgs, opts *river.InsertOpts) (*rivertype.JobInsertResult, error)
+	InsertMany(ctx context.Context, params []river.InsertManyParams) ([]*rivertype.JobInsertResult, error)
 }
 
 // Runner owns the job queue of one SCRMS process.
@@ -140,6 +141,22 @@ type Work struct {
 	SendCaseMail func(ctx context.Context, messageID int64) (bool, error)
 	// TrainCaseModel retrains the case category model.
 	TrainCaseModel func(ctx context.Context) error
+	// RunJourneys enters customers in journeys and takes the due steps.
+	RunJourneys func(ctx context.Context) (int, error)
+	// RunLoyalty books points for new orders and returns and does the
+	// loyalty programs' nightly work (pending points, expiry, tiers,
+	// statements) when it is due.
+	RunLoyalty func(ctx context.Context) (int, error)
+	// FitCLV fits the lifetime value models on the order history.
+	FitCLV func(ctx context.Context) error
+	// DeliverWebhook sends one webhook delivery (attempt counts from 1).
+	DeliverWebhook func(ctx context.Context, deliveryID int64, attempt int) error
+	// SendCampaigns sends the campaigns that are due (and resumes stopped ones).
+	SendCampaigns func(ctx context.Context) (int, error)
+	// RunSurveyForms sends the survey forms that are due.
+	RunSurveyForms func(ctx context.Context) (int, error)
+	// SendSurveyMail sends one survey of a survey form.
+	SendSurveyMail func(ctx context.Context, surveyID int64) (bool, error)
 	// Digest emails the users their new notifications; it returns how many
 	// digests went out.
 	Digest func(ctx context.Context) (int, error)
@@ -251,6 +268,158 @@ func (w *caseMailWorker) Work(ctx context.Context, j *river.Job[CaseMailArgs]) e
 	return err
 }
 
+// SurveyMailArgs asks for a survey form's survey to be emailed.
+type SurveyMailArgs struct {
+	SurveyID int64 `json:"survey_id"`
+}
+
+// Kind names the job.
+func (SurveyMailArgs) Kind() string { return "survey_mail" }
+
+type surveyMailWorker struct {
+	river.WorkerDefaults[SurveyMailArgs]
+	send func(ctx context.Context, surveyID int64) (bool, error)
+}
+
+func (w *surveyMailWorker) Work(ctx context.Context, j *river.Job[SurveyMailArgs]) error {
+	_, err := w.send(ctx, j.Args.SurveyID)
+	return err
+}
+
+// SurveyFormsArgs asks for the due survey forms to be sent.
+type SurveyFormsArgs struct{}
+
+// Kind names the job.
+func (SurveyFormsArgs) Kind() string { return "survey_forms" }
+
+type surveyFormsWorker struct {
+	river.WorkerDefaults[SurveyFormsArgs]
+	run func(ctx context.Context) (int, error)
+	log *slog.Logger
+}
+
+func (w *surveyFormsWorker) Work(ctx context.Context, _ *river.Job[SurveyFormsArgs]) error {
+	n, err := w.run(ctx)
+	if n > 0 {
+		w.log.Info("surveys sent", "surveys", n)
+	}
+	return err
+}
+
+// Timeout lets a survey go to a large audience.
+func (w *surveyFormsWorker) Timeout(*river.Job[SurveyFormsArgs]) time.Duration { return time.Hour }
+
+// JourneysArgs asks for the journeys' due steps to be taken.
+type JourneysArgs struct{}
+
+// Kind names the job.
+func (JourneysArgs) Kind() string { return "journeys" }
+
+type journeysWorker struct {
+	river.WorkerDefaults[JourneysArgs]
+	run func(ctx context.Context) (int, error)
+}
+
+func (w *journeysWorker) Work(ctx context.Context, _ *river.Job[JourneysArgs]) error {
+	_, err := w.run(ctx)
+	return err
+}
+
+// Timeout lets a run over many customers take its time.
+func (w *journeysWorker) Timeout(*river.Job[JourneysArgs]) time.Duration { return time.Hour }
+
+// LoyaltyArgs asks for the loyalty run.
+type LoyaltyArgs struct{}
+
+// Kind names the job.
+func (LoyaltyArgs) Kind() string { return "loyalty" }
+
+// loyaltyOnce keeps one loyalty run queued or running at a time.
+var loyaltyOnce = &river.InsertOpts{UniqueOpts: river.UniqueOpts{ByState: []rivertype.JobState{rivertype.JobStateAvailable,
+	rivertype.JobStatePending, rivertype.JobStateRunning, rivertype.JobStateRetryable, rivertype.JobStateScheduled}}}
+
+type loyaltyWorker struct {
+	river.WorkerDefaults[LoyaltyArgs]
+	run func(ctx context.Context) (int, error)
+}
+
+func (w *loyaltyWorker) Work(ctx context.Context, _ *river.Job[LoyaltyArgs]) error {
+	_, err := w.run(ctx)
+	return err
+}
+
+// Timeout lets a run over many orders take its time.
+func (w *loyaltyWorker) Timeout(*river.Job[LoyaltyArgs]) time.Duration { return time.Hour }
+
+// CLVArgs asks for the lifetime value models to be fitted again.
+type CLVArgs struct{}
+
+// Kind names the job.
+func (CLVArgs) Kind() string { return "clv_fit" }
+
+type clvWorker struct {
+	river.WorkerDefaults[CLVArgs]
+	fit func(ctx context.Context) error
+}
+
+func (w *clvWorker) Work(ctx context.Context, _ *river.Job[CLVArgs]) error { return w.fit(ctx) }
+
+// Timeout lets a fit over many customers take its time.
+func (w *clvWorker) Timeout(*river.Job[CLVArgs]) time.Duration { return time.Hour }
+
+// WebhookArgs asks for a webhook delivery to be sent.
+type WebhookArgs struct {
+	DeliveryID int64 `json:"delivery_id"`
+}
+
+// Kind names the job.
+func (WebhookArgs) Kind() string { return "webhook_delivery" }
+
+type webhookWorker struct {
+	river.WorkerDefaults[WebhookArgs]
+	deliver func(ctx context.Context, deliveryID int64, attempt int) error
+}
+
+func (w *webhookWorker) Work(ctx context.Context, j *river.Job[WebhookArgs]) error {
+	return w.deliver(ctx, j.Args.DeliveryID, j.Attempt)
+}
+
+// EnqueueWebhookDeliveries sends webhook deliveries in the background,
+// retried with growing waits (River's backoff) up to 8 attempts.
+func (r *Runner) EnqueueWebhookDeliveries(ctx context.Context, ids []int64) error {
+	params := make([]river.InsertManyParams, len(ids))
+	for i, id := range ids {
+		params[i] = river.InsertManyParams{Args: WebhookArgs{DeliveryID: id}, InsertOpts: &river.InsertOpts{MaxAttempts: 8}}
+	}
+	if _, err := r.client.InsertMany(ctx, params); err != nil {
+		return fmt.Errorf("jobs: enqueue webhook deliveries: %w", err)
+	}
+	return nil
+}
+
+// CampaignsArgs asks for the due campaigns to be sent.
+type CampaignsArgs struct{}
+
+// Kind names the job.
+func (CampaignsArgs) Kind() string { return "campaigns" }
+
+type campaignsWorker struct {
+	river.WorkerDefaults[CampaignsArgs]
+	send func(ctx context.Context) (int, error)
+	log  *slog.Logger
+}
+
+func (w *campaignsWorker) Work(ctx context.Context, _ *river.Job[CampaignsArgs]) error {
+	n, err := w.send(ctx)
+	if n > 0 {
+		w.log.Info("campaign messages sent", "messages", n)
+	}
+	return err
+}
+
+// Timeout lets a large campaign go out in one run.
+func (w *campaignsWorker) Timeout(*river.Job[CampaignsArgs]) time.Duration { return 12 * time.Hour }
+
 // CaseModelArgs asks for the case category model to be retrained.
 type CaseModelArgs struct{}
 
@@ -296,6 +465,13 @@ func New(ctx context.Context, st *store.Store, customers *customer.Service, acco
 	river.AddWorker(workers, &slaSweepWorker{check: work.CheckSLA})
 	river.AddWorker(workers, &caseMailWorker{send: work.SendCaseMail})
 	river.AddWorker(workers, &caseModelWorker{train: work.TrainCaseModel})
+	river.AddWorker(workers, &surveyMailWorker{send: work.SendSurveyMail})
+	river.AddWorker(workers, &campaignsWorker{send: work.SendCampaigns, log: log.With("component", "jobs")})
+	river.AddWorker(workers, &webhookWorker{deliver: work.DeliverWebhook})
+	river.AddWorker(workers, &journeysWorker{run: work.RunJourneys})
+	river.AddWorker(workers, &loyaltyWorker{run: work.RunLoyalty})
+	river.AddWorker(workers, &clvWorker{fit: work.FitCLV})
+	river.AddWorker(workers, &surveyFormsWorker{run: work.RunSurveyForms, log: log.With("component", "jobs")})
 	cfg := &river.Config{
 		Logger:  log.With("component", "jobs"),
 		Workers: workers,
@@ -312,6 +488,19 @@ func New(ctx context.Context, st *store.Store, customers *customer.Service, acco
 				&river.PeriodicJobOpts{RunOnStart: true}),
 			river.NewPeriodicJob(river.PeriodicInterval(24*time.Hour),
 				func() (river.JobArgs, *river.InsertOpts) { return CaseModelArgs{}, nil }, nil),
+			river.NewPeriodicJob(river.PeriodicInterval(time.Minute),
+				func() (river.JobArgs, *river.InsertOpts) { return SurveyFormsArgs{}, nil },
+				&river.PeriodicJobOpts{RunOnStart: true}),
+			river.NewPeriodicJob(river.PeriodicInterval(time.Minute),
+				func() (river.JobArgs, *river.InsertOpts) { return CampaignsArgs{}, campaignsOnce },
+				&river.PeriodicJobOpts{RunOnStart: true}),
+			river.NewPeriodicJob(river.PeriodicInterval(time.Minute),
+				func() (river.JobArgs, *river.InsertOpts) { return JourneysArgs{}, nil }, nil),
+			river.NewPeriodicJob(river.PeriodicInterval(time.Minute),
+				func() (river.JobArgs, *river.InsertOpts) { return LoyaltyArgs{}, loyaltyOnce },
+				&river.PeriodicJobOpts{RunOnStart: true}),
+			river.NewPeriodicJob(river.PeriodicInterval(24*time.Hour),
+				func() (river.JobArgs, *river.InsertOpts) { return CLVArgs{}, nil }, nil),
 		},
 	}
 	if enabled {
@@ -436,6 +625,36 @@ func (r *Runner) EnqueueCaseMail(ctx context.Context, messageID int64) error {
 		return fmt.Errorf("jobs: enqueue case mail: %w", err)
 	}
 	return nil
+}
+
+// EnqueueSurveyMail sends surveys of a survey form in the background.
+func (r *Runner) EnqueueSurveyMail(ctx context.Context, surveyIDs []int64) error {
+	params := make([]river.InsertManyParams, len(surveyIDs))
+	for i, id := range surveyIDs {
+		params[i] = river.InsertManyParams{Args: SurveyMailArgs{SurveyID: id}, InsertOpts: &river.InsertOpts{MaxAttempts: 12}}
+	}
+	if _, err := r.client.InsertMany(ctx, params); err != nil {
+		return fmt.Errorf("jobs: enqueue survey mail: %w", err)
+	}
+	return nil
+}
+
+// campaignsOnce: a run sends every due campaign; leases keep two runs
+// (here or on another instance) off the same campaign, so runs may overlap.
+var campaignsOnce = &river.InsertOpts{MaxAttempts: 3}
+
+// EnqueueCampaigns sends the due campaigns now.
+func (r *Runner) EnqueueCampaigns(ctx context.Context) error {
+	if _, err := r.client.Insert(ctx, CampaignsArgs{}, campaignsOnce); err != nil {
+		return fmt.Errorf("jobs: enqueue campaigns: %w", err)
+	}
+	return nil
+}
+
+// EnqueueSurveyForms sends the due survey forms now.
+func (r *Runner) EnqueueSurveyForms(ctx context.Context) error {
+	_, err := r.client.Insert(ctx, SurveyFormsArgs{}, nil)
+	return err
 }
 
 // EnqueueCaseModel retrains the case category model now.

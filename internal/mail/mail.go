@@ -6,8 +6,10 @@ import (
 	"context"
 	"fmt"
 	"net"
+	netmail "net/mail"
 	"net/url"
 	"strconv"
+	"strings"
 
 	gomail "github.com/wneessen/go-mail"
 )
@@ -45,6 +47,28 @@ type SMTP struct {
 	host, user, pass, from string
 	port                   int
 	tls                    string
+	dkim                   *gomail.DKIMSigner
+}
+
+// SignDKIM signs every message with DKIM (RFC 6376) for the domain of the
+// sender address, with the key (PEM, RSA or Ed25519) published in DNS
+// under the selector.
+func (s *SMTP) SignDKIM(selector string, keyPEM []byte) error {
+	key, err := gomail.PrivKeyFromPEM(keyPEM)
+	if err != nil {
+		return fmt.Errorf("mail: DKIM key: %w", err)
+	}
+	addr, err := netmail.ParseAddress(s.from)
+	if err != nil {
+		return fmt.Errorf("mail: the sender %q is not an address: %w", s.from, err)
+	}
+	domain := addr.Address[strings.LastIndexByte(addr.Address, '@')+1:]
+	signer := gomail.NewDKIMSigner(domain, selector, key)
+	if err := signer.ValidateConfig(); err != nil {
+		return fmt.Errorf("mail: DKIM: %w", err)
+	}
+	s.dkim = signer
+	return nil
 }
 
 // New reads an SMTP URL and the sender address.
@@ -83,21 +107,9 @@ func (s *SMTP) Send(ctx context.Context, msgs ...Message) error {
 	if len(msgs) == 0 {
 		return nil
 	}
-	opts := []gomail.Option{gomail.WithPort(s.port)}
-	switch s.tls {
-	case "none":
-		opts = append(opts, gomail.WithTLSPolicy(gomail.NoTLS))
-	case "tls":
-		opts = append(opts, gomail.WithSSL())
-	default:
-		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSMandatory))
-	}
-	if s.user != "" {
-		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthPlain), gomail.WithUsername(s.user), gomail.WithPassword(s.pass))
-	}
-	c, err := gomail.NewClient(s.host, opts...)
+	c, err := s.client()
 	if err != nil {
-		return fmt.Errorf("mail: %w", err)
+		return err
 	}
 	out := make([]*gomail.Msg, 0, len(msgs))
 	for _, m := range msgs {
@@ -134,3 +146,115 @@ func (s *SMTP) Send(ctx context.Context, msgs ...Message) error {
 	}
 	return nil
 }
+
+// client builds a go-mail client for the server.
+func (s *SMTP) client(extra ...gomail.Option) (*gomail.Client, error) {
+	opts := append([]gomail.Option{gomail.WithPort(s.port)}, extra...)
+	switch s.tls {
+	case "none":
+		opts = append(opts, gomail.WithTLSPolicy(gomail.NoTLS))
+	case "tls":
+		opts = append(opts, gomail.WithSSL())
+	default:
+		opts = append(opts, gomail.WithTLSPolicy(gomail.TLSMandatory))
+	}
+	if s.user != "" {
+		opts = append(opts, gomail.WithSMTPAuth(gomail.SMTPAuthPlain), gomail.WithUsername(s.user), gomail.WithPassword(s.pass))
+	}
+	c, err := gomail.NewClient(s.host, opts...)
+	if err != nil {
+		return nil, fmt.Errorf("mail: %w", err)
+	}
+	if s.dkim != nil {
+		if err := c.SetAlwaysDKIMSign(s.dkim); err != nil {
+			return nil, fmt.Errorf("mail: %w", err)
+		}
+	}
+	return c, nil
+}
+
+// Rich is an email with an HTML and a plain-text part and extra headers
+// (a campaign message).
+type Rich struct {
+	To           string
+	EnvelopeFrom string // where delivery reports return; "" for the From address
+	Subject      string
+	Text         string
+	HTML         string
+	Headers      map[string]string
+}
+
+// Conn is an open connection that sends many messages in turn.
+type Conn struct {
+	s *SMTP
+	c *gomail.Client
+}
+
+// Open connects to the server for a run of messages.
+func (s *SMTP) Open(ctx context.Context) (*Conn, error) {
+	// No NOOP before each message: the connection is in use all along.
+	c, err := s.client(gomail.WithoutNoop())
+	if err != nil {
+		return nil, err
+	}
+	if err := c.DialWithContext(ctx); err != nil {
+		return nil, fmt.Errorf("mail: connect: %w", err)
+	}
+	return &Conn{s: s, c: c}, nil
+}
+
+// plainLines reports whether s can go as it is: ASCII only, and no line
+// longer than SMTP allows (998 octets).
+func plainLines(s string) bool {
+	line := 0
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= 0x80 || c == '\r':
+			return false
+		case c == '\n':
+			line = 0
+		default:
+			if line++; line > 998 {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+// Send sends one message on the connection. Bodies that are plain ASCII
+// in short lines go as they are; others are quoted-printable.
+func (k *Conn) Send(ctx context.Context, m Rich) error {
+	var msg *gomail.Msg
+	if plainLines(m.Text) && plainLines(m.HTML) {
+		msg = gomail.NewMsg(gomail.WithEncoding(gomail.NoEncoding))
+	} else {
+		msg = gomail.NewMsg()
+	}
+	if err := msg.From(k.s.from); err != nil {
+		return fmt.Errorf("mail: sender: %w", err)
+	}
+	if err := msg.To(m.To); err != nil {
+		return fmt.Errorf("mail: recipient %q: %w", m.To, err)
+	}
+	if m.EnvelopeFrom != "" {
+		if err := msg.EnvelopeFrom(m.EnvelopeFrom); err != nil {
+			return fmt.Errorf("mail: envelope sender: %w", err)
+		}
+	}
+	msg.Subject(m.Subject)
+	for k, v := range m.Headers {
+		msg.SetGenHeader(gomail.Header(k), v)
+	}
+	msg.SetBodyString(gomail.TypeTextPlain, m.Text)
+	if m.HTML != "" {
+		msg.AddAlternativeString(gomail.TypeTextHTML, m.HTML)
+	}
+	if err := k.c.Send(msg); err != nil {
+		return fmt.Errorf("mail: send: %w", err)
+	}
+	return nil
+}
+
+// Close ends the connection.
+func (k *Conn) Close() error { return k.c.Close() }

@@ -109,6 +109,8 @@ type OrderService struct {
 	store     OrderStore
 	customers Customers
 	now       func() time.Time
+	// Publish, when set, tells other systems of new orders (webhooks).
+	Publish func(ctx context.Context, event string, data any)
 }
 
 // NewOrderService returns the order service.
@@ -215,6 +217,10 @@ func (s *OrderService) CreateOrder(ctx context.Context, a auth.Actor, in OrderIn
 		return Order{}, true, err
 	}
 	full, err := s.store.FindOrder(ctx, list[0].ID)
+	if err == nil && s.Publish != nil {
+		s.Publish(ctx, "order.placed", map[string]any{"id": full.ID, "customer_id": full.CustomerID, "external_id": full.ExternalID,
+			"ordered_at": full.OrderedAt, "currency": full.Currency, "total": float64(full.Total) / 10000, "lines": len(full.Lines)})
+	}
 	return full, true, err
 }
 

@@ -75,6 +75,8 @@ type Quotes struct {
 	now     func() time.Time
 	// Mail sends quotes; nil when SCRMS has no mail server.
 	Mail mail.Sender
+	// Publish, when set, tells other systems of quotes sent (webhooks, journeys).
+	Publish func(ctx context.Context, event string, data any)
 }
 
 // NewQuotes returns the quotes service.
@@ -228,6 +230,10 @@ func (s *Quotes) Send(ctx context.Context, a auth.Actor, id int64, to string) (Q
 	e.Changes = []audit.Change{{Field: "to", New: to}}
 	if err := s.store.SetQuoteStatus(ctx, id, "sent", now, 0, e); err != nil {
 		return Quote{}, err
+	}
+	if s.Publish != nil {
+		s.Publish(ctx, "quote.sent", map[string]any{"id": q.ID, "number": q.Number, "customer_id": q.CustomerID,
+			"total": float64(q.Total) / 10000, "currency": q.Currency, "valid_until": q.ValidUntil})
 	}
 	return s.store.FindQuote(ctx, id)
 }

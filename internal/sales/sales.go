@@ -136,6 +136,8 @@ type Service struct {
 	// customerName returns the name of a customer the actor may see, or an
 	// error (NotFound) when it may not.
 	customerName func(ctx context.Context, a auth.Actor, id int64) (string, error)
+	// Publish, when set, tells other systems of won deals (webhooks).
+	Publish func(ctx context.Context, event string, data any)
 }
 
 // NewService returns the sales service.
@@ -345,7 +347,9 @@ func (s *Service) UpdateOpportunity(ctx context.Context, a auth.Actor, id int64,
 			Fields: []fault.FieldError{{Field: "owner_id", Message: "your role may not change it"}}}
 	}
 	now := s.at()
+	won := false // the move reached a won stage
 	o, err := s.store.UpdateOpportunity(ctx, id, func(cur Opportunity) (Opportunity, audit.Entry, error) {
+		won = false
 		if !a.Sees(cur.OwnerID, cur.TeamID) {
 			return cur, audit.Entry{}, fault.New(fault.NotFound, "Opportunity %d was not found.", id)
 		}
@@ -382,6 +386,8 @@ func (s *Service) UpdateOpportunity(ctx context.Context, a auth.Actor, id int64,
 			} else if next.ClosedAt.IsZero() {
 				next.ClosedAt = now
 			}
+			st, _ := p.Stage(next.StageID)
+			won = st.Kind == StageWon
 		}
 		e.Changes = ch
 		return next, e, nil
@@ -390,6 +396,10 @@ func (s *Service) UpdateOpportunity(ctx context.Context, a auth.Actor, id int64,
 		return Opportunity{}, err
 	}
 	s.publish(o.PipelineID)
+	if won && s.Publish != nil {
+		s.Publish(ctx, "opportunity.won", map[string]any{"id": o.ID, "name": o.Name, "customer_id": o.CustomerID,
+			"owner_id": o.OwnerID, "amount": float64(o.Amount) / 100, "currency": o.Currency, "closed_at": o.ClosedAt})
+	}
 	return o, nil
 }
 

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/scrms/scrms/internal/audit"
 	"github.com/scrms/scrms/internal/customer"
@@ -144,4 +145,35 @@ func (s *Store) AnalyzeAfterBulkLoad(ctx context.Context) error {
 		return fmt.Errorf("store: analyze: %w", err)
 	}
 	return nil
+}
+
+// SeedDemoConsents gives generated customers (external ids starting with
+// prefix) a marketing consent history as a web shop would have it: three
+// in five agreed to email by the sign-up form when they were created, and
+// one in twenty of those has since withdrawn.
+func (s *Store) SeedDemoConsents(ctx context.Context, prefix string, now time.Time) error {
+	return s.inTx(ctx, func(t *tx) error {
+		// The current channels first, while "no history yet" still tells
+		// which customers this seeding is for.
+		if _, err := t.c.ExecContext(ctx, `UPDATE customers SET marketing_channels = CASE WHEN id % 100 = 1 THEN '' ELSE ',email,' END
+    WHERE external_id LIKE ? AND id % 5 < 3 AND NOT EXISTS (SELECT 1 FROM consent_events e WHERE e.customer_id = customers.id)`,
+			prefix+"%"); err != nil {
+			return fmt.Errorf("store: demo consents: %w", err)
+		}
+		if _, err := t.c.ExecContext(ctx, `INSERT INTO consent_events (customer_id, purpose, channel, status, source, proof,
+    occurred_at, created_at) SELECT c.id, 'marketing', 'email', 'granted', 'web_form',
+    'Sign-up form: "Send me news and offers by email"', c.created_at, c.created_at FROM customers c
+    WHERE c.external_id LIKE ? AND c.id % 5 < 3 AND NOT EXISTS (SELECT 1 FROM consent_events e WHERE e.customer_id = c.id)`,
+			prefix+"%"); err != nil {
+			return fmt.Errorf("store: demo consents: %w", err)
+		}
+		_, err := t.c.ExecContext(ctx, `INSERT INTO consent_events (customer_id, purpose, channel, status, source, proof,
+    occurred_at, created_at) SELECT c.id, 'marketing', 'email', 'withdrawn', 'preference_centre', 'Unsubscribed',
+    ?, ? FROM customers c WHERE c.external_id LIKE ? AND c.id % 100 = 1
+    AND (SELECT COUNT(*) FROM consent_events e WHERE e.customer_id = c.id) = 1`, now, now, prefix+"%")
+		if err != nil {
+			return fmt.Errorf("store: demo consents: %w", err)
+		}
+		return nil
+	})
 }

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/scrms/scrms/internal/auth"
 	"github.com/scrms/scrms/internal/customer"
@@ -89,7 +90,7 @@ func (w *where) visibility(v customer.Visibility) {
 }
 
 // filterWhere builds the conditions every customer list and count share.
-func (s *Store) filterWhere(q customer.ListQuery) *where {
+func (s *Store) filterWhere(ctx context.Context, q customer.ListQuery) (*where, error) {
 	w := &where{}
 	if q.Deleted {
 		w.add("c.deleted_at IS NOT NULL")
@@ -125,14 +126,25 @@ func (s *Store) filterWhere(q customer.ListQuery) *where {
 	if !q.CreatedTo.IsZero() {
 		w.add("c.created_at < ?", q.CreatedTo.UTC())
 	}
-	return w
+	if q.SegmentID != 0 {
+		rc := &ruleSQL{s: s, ctx: ctx, now: time.Now().UTC()}
+		cond, err := rc.segment("=", q.SegmentID)
+		if err != nil {
+			return nil, err
+		}
+		w.add(cond, rc.args...)
+	}
+	return w, nil
 }
 
 // CountCustomers counts the customers matching a query (its page is
 // ignored), stopping at upTo when upTo > 0 so that a count over a large
 // database costs no more than reading upTo index entries.
 func (s *Store) CountCustomers(ctx context.Context, q customer.ListQuery, upTo int) (int, error) {
-	w := s.filterWhere(q)
+	w, err := s.filterWhere(ctx, q)
+	if err != nil {
+		return 0, err
+	}
 	query := "SELECT COUNT(*)" + s.fromClause(q) + w.sql()
 	args := w.args
 	if upTo > 0 {
@@ -140,7 +152,7 @@ func (s *Store) CountCustomers(ctx context.Context, q customer.ListQuery, upTo i
 		args = append(args, upTo)
 	}
 	var n int
-	err := s.readConn().QueryRowContext(ctx, query, args...).Scan(&n)
+	err = s.readConn().QueryRowContext(ctx, query, args...).Scan(&n)
 	if err != nil {
 		return 0, fmt.Errorf("store: count customers: %w", err)
 	}
@@ -149,7 +161,10 @@ func (s *Store) CountCustomers(ctx context.Context, q customer.ListQuery, upTo i
 
 // ListCustomers returns one page of customer summaries.
 func (s *Store) ListCustomers(ctx context.Context, q customer.ListQuery) ([]customer.Summary, error) {
-	w := s.filterWhere(q)
+	w, err := s.filterWhere(ctx, q)
+	if err != nil {
+		return nil, err
+	}
 	order := ""
 	switch q.Sort {
 	case "created":

@@ -240,7 +240,15 @@ WHERE id = ? AND status = 'open'`, status, at, nullID(by), id)
 }
 
 // mergeMovedTables are the tables whose rows follow a customer into a merge.
-var mergeMovedTables = []string{"customer_notes", "interactions", "consent_events", "orders", "opportunities", "cases", "surveys"}
+var mergeMovedTables = []string{"customer_notes", "interactions", "consent_events", "orders", "opportunities", "cases", "surveys", "chats",
+	"loyalty_members"}
+
+// mergeWhere narrows which rows of a table follow a customer: a loyalty
+// membership moves only to a survivor who is not a member of that program
+// already (two members' ledgers are not joined).
+var mergeWhere = map[string]string{
+	"loyalty_members": " AND program_id NOT IN (SELECT program_id FROM loyalty_members WHERE customer_id = ?)",
+}
 
 // refreshPurchases recomputes the kept purchase summary of customers.
 func (t *tx) refreshPurchases(ctx context.Context, ids ...int64) error {
@@ -293,15 +301,22 @@ func (s *Store) MergeCustomers(ctx context.Context, r customer.MergeRequest,
 			return err
 		}
 		for _, table := range mergeMovedTables {
-			ids, err := t.idsWhere(ctx, "SELECT id FROM "+table+" WHERE customer_id = ? ORDER BY id", r.MergedID)
+			where, args := " WHERE customer_id = ?", []any{r.MergedID}
+			if extra, ok := mergeWhere[table]; ok {
+				where, args = where+extra, append(args, r.SurvivorID)
+			}
+			ids, err := t.idsWhere(ctx, "SELECT id FROM "+table+where+" ORDER BY id", args...)
 			if err != nil {
 				return err
 			}
-			if _, err := t.c.ExecContext(ctx, "UPDATE "+table+" SET customer_id = ? WHERE customer_id = ?",
-				r.SurvivorID, r.MergedID); err != nil {
+			if _, err := t.c.ExecContext(ctx, "UPDATE "+table+" SET customer_id = ?"+where,
+				append([]any{r.SurvivorID}, args...)...); err != nil {
 				return fmt.Errorf("store: move %s: %w", table, err)
 			}
 			m.Moves.Rows[table] = ids
+		}
+		if err := t.refreshConsents(ctx, r.SurvivorID, r.MergedID); err != nil {
+			return err
 		}
 		if err := t.refreshPurchases(ctx, r.SurvivorID, r.MergedID); err != nil {
 			return err
@@ -558,6 +573,9 @@ func (s *Store) UndoMerge(ctx context.Context, id, by int64, at time.Time,
 					return err
 				}
 			}
+		}
+		if err := t.refreshConsents(ctx, m.SurvivorID, m.MergedID); err != nil {
+			return err
 		}
 		if err := t.refreshPurchases(ctx, m.SurvivorID, m.MergedID); err != nil {
 			return err

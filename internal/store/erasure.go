@@ -80,6 +80,14 @@ func (t *tx) eraseOne(ctx context.Context, id int64, er customer.Erasure) error 
     WHERE case_id IN (SELECT id FROM cases WHERE customer_id = ?)`, []any{id}},
 		{`DELETE FROM case_attachments WHERE case_id IN (SELECT id FROM cases WHERE customer_id = ?)`, []any{id}},
 		{`UPDATE surveys SET comment = '' WHERE customer_id = ?`, []any{id}},
+		// Live chats and the customer's portal access.
+		{`UPDATE chat_lines SET body = '(erased)' WHERE chat_id IN (SELECT id FROM chats WHERE customer_id = ?)`, []any{id}},
+		{`UPDATE chats SET name = '(erased)', email = '', page = '' WHERE customer_id = ?`, []any{id}},
+		{`DELETE FROM portal_sessions WHERE customer_id = ?`, []any{id}},
+		{`DELETE FROM portal_links WHERE customer_id = ?`, []any{id}},
+		// Marketing: the address a campaign went to, and snapshot memberships.
+		{`UPDATE campaign_messages SET email = '' WHERE customer_id = ?`, []any{id}},
+		{`DELETE FROM segment_members WHERE customer_id = ?`, []any{id}},
 		// Without its key, what the audit log recorded about the customer is unreadable.
 		{`DELETE FROM customer_keys WHERE customer_id = ?`, []any{id}},
 	}

@@ -44,3 +44,17 @@ GROUP BY lifecycle_stage`)
 	}
 	return out, rows.Err()
 }
+
+// SettingOrInit returns a setting, storing value first when it was never
+// set; instances starting together all read the one that was stored first.
+func (s *Store) SettingOrInit(ctx context.Context, key, value string) (string, error) {
+	err := s.inTx(ctx, func(t *tx) error {
+		_, err := t.c.ExecContext(ctx, `INSERT INTO settings (key, value, updated_at) VALUES (?, ?, ?) ON CONFLICT (key) DO NOTHING`,
+			key, value, time.Now().UTC())
+		return err
+	})
+	if err != nil {
+		return "", err
+	}
+	return s.Setting(ctx, key)
+}

@@ -3,6 +3,8 @@ package store
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
+	"fmt"
 	"time"
 
 	"github.com/scrms/scrms/internal/fault"
@@ -10,7 +12,26 @@ import (
 )
 
 const surveyColumns = `id, kind, token, COALESCE(case_id, 0), customer_id, COALESCE(agent_id, 0), COALESCE(queue_id, 0),
-    sent_at, answered_at, COALESCE(score, -1), comment, COALESCE(follow_up, 0) FROM surveys`
+    sent_at, answered_at, COALESCE(score, -1), comment, COALESCE(follow_up, 0), COALESCE(form_id, 0), email, answers,
+    mailed_at FROM surveys`
+
+func scanSurvey(row interface{ Scan(...any) error }) (support.Survey, error) {
+	var sv support.Survey
+	var answered, mailed sql.NullTime
+	var answers string
+	err := row.Scan(&sv.ID, &sv.Kind, &sv.Token, &sv.CaseID, &sv.CustomerID, &sv.AgentID, &sv.QueueID, &sv.SentAt, &answered,
+		&sv.Score, &sv.Comment, &sv.FollowUp, &sv.FormID, &sv.Email, &answers, &mailed)
+	if err != nil {
+		return sv, err
+	}
+	sv.AnsweredAt, sv.MailedAt, sv.SentAt = timeOf(answered), timeOf(mailed), sv.SentAt.UTC()
+	if answers != "" && answers != "{}" {
+		if err := json.Unmarshal([]byte(answers), &sv.Answers); err != nil {
+			return sv, fmt.Errorf("store: survey %d answers: %w", sv.ID, err)
+		}
+	}
+	return sv, nil
+}
 
 // CreateSurvey stores a survey sent (Conflict when the case has one of the kind).
 func (s *Store) CreateSurvey(ctx context.Context, sv support.Survey) (support.Survey, error) {
@@ -25,11 +46,7 @@ func (s *Store) CreateSurvey(ctx context.Context, sv support.Survey) (support.Su
 
 // SurveyByToken returns a survey by its secret token.
 func (s *Store) SurveyByToken(ctx context.Context, token string) (support.Survey, error) {
-	var sv support.Survey
-	var answered sql.NullTime
-	err := s.readConn().QueryRowContext(ctx, `SELECT `+surveyColumns+` WHERE token = ?`, token).Scan(&sv.ID, &sv.Kind,
-		&sv.Token, &sv.CaseID, &sv.CustomerID, &sv.AgentID, &sv.QueueID, &sv.SentAt, &answered, &sv.Score, &sv.Comment, &sv.FollowUp)
-	sv.AnsweredAt, sv.SentAt = timeOf(answered), sv.SentAt.UTC()
+	sv, err := scanSurvey(s.readConn().QueryRowContext(ctx, `SELECT `+surveyColumns+` WHERE token = ?`, token))
 	return sv, notFoundOr(err, "Survey not found.")
 }
 
@@ -85,14 +102,21 @@ func (s *Store) SatisfactionBy(ctx context.Context, kind, by string, since time.
 func (s *Store) CustomerServiceStats(ctx context.Context, customerID int64) (support.CustomerService, error) {
 	var st support.CustomerService
 	var avg sql.NullFloat64
+	var nps sql.NullInt64
 	err := s.readConn().QueryRowContext(ctx, `SELECT
     (SELECT COUNT(*) FROM cases WHERE customer_id = ? AND status IN ('new', 'open', 'pending')),
     (SELECT COUNT(*) FROM cases WHERE customer_id = ? AND status IN ('resolved', 'closed') AND merged_into IS NULL),
     (SELECT COUNT(DISTINCT b.case_id) FROM sla_breaches b JOIN cases k ON k.id = b.case_id WHERE k.customer_id = ?
         AND k.status IN ('resolved', 'closed')),
     (SELECT AVG(CAST(score AS REAL)) FROM surveys WHERE customer_id = ? AND kind = 'csat' AND score IS NOT NULL),
-    (SELECT COUNT(*) FROM surveys WHERE customer_id = ? AND kind = 'csat' AND score IS NOT NULL)`,
-		customerID, customerID, customerID, customerID, customerID).Scan(&st.Open, &st.Resolved, &st.Breached, &avg, &st.CSATCount)
+    (SELECT COUNT(*) FROM surveys WHERE customer_id = ? AND kind = 'csat' AND score IS NOT NULL),
+    (SELECT score FROM surveys WHERE customer_id = ? AND kind = 'nps' AND score IS NOT NULL ORDER BY answered_at DESC, id DESC LIMIT 1)`,
+		customerID, customerID, customerID, customerID, customerID, customerID).Scan(&st.Open, &st.Resolved, &st.Breached, &avg,
+		&st.CSATCount, &nps)
 	st.CSAT = avg.Float64
+	st.NPS = -1
+	if nps.Valid {
+		st.NPS = int(nps.Int64)
+	}
 	return st, err
 }

@@ -349,6 +349,7 @@ func (s *Service) open(ctx context.Context, a auth.Actor, c Case, first *Message
 		s.logOnTimeline(ctx, created, first)
 	}
 	s.scheduleSLA(ctx, created)
+	s.publish(ctx, "case.created", created)
 	if created.AssigneeID != 0 {
 		s.tell(ctx, []int64{created.AssigneeID}, "case_assigned", "Case #%d assigned to you: %s", created)
 	}
@@ -577,6 +578,7 @@ func (s *Service) afterChange(ctx context.Context, before, c Case) {
 	}
 	if c.Status == StatusResolved && before.Status != StatusResolved {
 		_ = s.SendCSAT(ctx, c)
+		s.publish(ctx, "case.resolved", c)
 	}
 }
 

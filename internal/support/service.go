@@ -9,6 +9,7 @@ import (
 	"github.com/scrms/scrms/internal/audit"
 	"github.com/scrms/scrms/internal/auth"
 	"github.com/scrms/scrms/internal/customer"
+	"github.com/scrms/scrms/internal/mail"
 )
 
 // Store is what the service platform needs from storage.
@@ -41,6 +42,9 @@ type Store interface {
 	ModelStore
 	SurveyStore
 	KBStore
+	ChatStore
+	PortalStore
+	MacroStore
 }
 
 // Customers is the customer information the service platform uses.
@@ -49,6 +53,8 @@ type Customers interface {
 	LikelyDuplicates(ctx context.Context, a auth.Actor, in customer.Input) ([]customer.Likely, error)
 	CreateCustomer(ctx context.Context, a auth.Actor, in customer.Input) (customer.Customer, error)
 	LogInteraction(ctx context.Context, a auth.Actor, in customer.InteractionInput) (customer.Interaction, error)
+	Consents(ctx context.Context, a auth.Actor, customerID int64) (current, history []customer.ConsentEvent, err error)
+	RecordConsent(ctx context.Context, a auth.Actor, customerID int64, in customer.ConsentInput) (customer.ConsentEvent, error)
 }
 
 // Notifier tells users about cases that need them.
@@ -64,6 +70,8 @@ type Jobs interface {
 	ScheduleSLACheck(ctx context.Context, caseID int64, at time.Time) error
 	// EnqueueCaseMail sends an outgoing message of a case.
 	EnqueueCaseMail(ctx context.Context, messageID int64) error
+	// EnqueueSurveyMail sends surveys of a survey form.
+	EnqueueSurveyMail(ctx context.Context, surveyIDs []int64) error
 }
 
 // Service runs cases.
@@ -73,6 +81,7 @@ type Service struct {
 	notify    Notifier
 	jobs      Jobs
 	now       func() time.Time
+	slaCache  slaSetup
 	// model, when set, suggests a category and queue for new cases.
 	model atomic.Pointer[Classifier]
 	// MailFrom is the address replies come from; BaseURL makes links absolute.
@@ -80,6 +89,26 @@ type Service struct {
 	BaseURL  string
 	// FollowUp, when set, opens a task for an agent after a low rating.
 	FollowUp FollowUpFunc
+	// Chats wakes the live chat screens of this process.
+	Chats *ChatHub
+	// Mail sends the portal's sign-in links.
+	Mail mail.Sender
+	// Publish, when set, tells other systems of cases opened and resolved.
+	Publish func(ctx context.Context, event string, data any)
+	// Tiers, when set, names a customer's loyalty tiers and tier benefits
+	// ("gold", "priority_service"), which SLA policies match like tags.
+	Tiers func(ctx context.Context, customerID int64) []string
+	// Answered, when set, hears of each survey a customer answers
+	// (loyalty points for answering).
+	Answered func(ctx context.Context, customerID, surveyID int64)
+}
+
+func (s *Service) publish(ctx context.Context, event string, c Case) {
+	if s.Publish != nil {
+		s.Publish(ctx, event, map[string]any{"id": c.ID, "subject": c.Subject, "type": c.Type, "priority": c.Priority,
+			"status": c.Status, "channel": c.Channel, "customer_id": c.CustomerID, "queue_id": c.QueueID,
+			"assignee_id": c.AssigneeID, "resolution_code": c.ResolutionCode})
+	}
 }
 
 // NewService returns the service platform.
@@ -87,7 +116,7 @@ func NewService(st Store, customers Customers, notify Notifier, jobs Jobs, now f
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{store: st, customers: customers, notify: notify, jobs: jobs, now: now}
+	return &Service{store: st, customers: customers, notify: notify, jobs: jobs, now: now, Chats: NewChatHub()}
 }
 
 func (s *Service) at() time.Time { return s.now().UTC().Truncate(time.Microsecond) }

@@ -36,7 +36,7 @@ type Policy struct {
 	Position      int    // policies are tried in order; the first that matches applies
 	Type          string // "" matches any
 	Priority      string // "" matches any
-	Tier          string // a customer tag ("vip", "gold"); "" matches any
+	Tier          string // a customer tag ("vip"), loyalty tier ("gold") or tier benefit ("priority_service"); "" matches any
 	FirstResponse time.Duration
 	NextResponse  time.Duration
 	Resolution    time.Duration
@@ -117,6 +117,7 @@ func (s *Service) CreateCalendar(ctx context.Context, a auth.Actor, in CalendarI
 	}
 	id, err := s.store.CreateCalendar(ctx, c, a.Audit("create", "business_calendar", 0, s.at()))
 	c.ID = id
+	s.slaCache.forget()
 	return c, err
 }
 
@@ -176,6 +177,7 @@ func (s *Service) CreatePolicy(ctx context.Context, a auth.Actor, p Policy) (Pol
 	p.CreatedAt = s.at()
 	id, err := s.store.CreatePolicy(ctx, p, a.Audit("create", "sla_policy", 0, p.CreatedAt))
 	p.ID = id
+	s.slaCache.forget()
 	return p, err
 }
 
@@ -189,7 +191,7 @@ func (s *Service) Policies(ctx context.Context, a auth.Actor) ([]Policy, error) 
 
 // policyFor finds the first policy matching the case, and its calendar.
 func (s *Service) policyFor(ctx context.Context, c Case) (Policy, Calendar, bool, error) {
-	ps, err := s.store.Policies(ctx)
+	ps, _, err := s.slaConfig(ctx)
 	if err != nil || len(ps) == 0 {
 		return Policy{}, Calendar{}, false, err
 	}
@@ -197,6 +199,9 @@ func (s *Service) policyFor(ctx context.Context, c Case) (Policy, Calendar, bool
 	if slices.ContainsFunc(ps, func(p Policy) bool { return p.Tier != "" }) {
 		if cu, err := s.customers.FindCustomer(ctx, auth.System("sla"), c.CustomerID); err == nil {
 			tags = cu.Tags
+		}
+		if s.Tiers != nil {
+			tags = append(slices.Clone(tags), s.Tiers(ctx, c.CustomerID)...)
 		}
 	}
 	for _, p := range ps {
@@ -213,7 +218,7 @@ func (s *Service) calendar(ctx context.Context, id int64) (Calendar, error) {
 	if id == 0 {
 		return AlwaysOpen, nil
 	}
-	cals, err := s.store.Calendars(ctx)
+	_, cals, err := s.slaConfig(ctx)
 	if err != nil {
 		return Calendar{}, err
 	}
@@ -261,7 +266,7 @@ func (s *Service) reapplyPolicy(ctx context.Context, cur Case, c *Case) error {
 }
 
 func (s *Service) policyByID(ctx context.Context, id int64) (Policy, Calendar, bool, error) {
-	ps, err := s.store.Policies(ctx)
+	ps, _, err := s.slaConfig(ctx)
 	if err != nil {
 		return Policy{}, Calendar{}, false, err
 	}

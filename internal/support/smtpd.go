@@ -23,12 +23,16 @@ import (
 type SMTPServer struct {
 	srv *smtp.Server
 	log *slog.Logger
+	// Other routes mail for addresses that are not queues (campaign bounce
+	// addresses): it returns the address's handler, or nil.
+	Other func(rcpt string) func(ctx context.Context, raw []byte) error
 }
 
 // NewSMTPServer builds the listener; domain is the name it greets with.
 func NewSMTPServer(s *Service, domain string, log *slog.Logger) *SMTPServer {
+	x := &SMTPServer{log: log}
 	b := smtp.BackendFunc(func(c *smtp.Conn) (smtp.Session, error) {
-		return &smtpSession{svc: s, log: log}, nil
+		return &smtpSession{svc: s, log: log, other: x.Other}, nil
 	})
 	srv := smtp.NewServer(b)
 	srv.Domain = domain
@@ -36,7 +40,8 @@ func NewSMTPServer(s *Service, domain string, log *slog.Logger) *SMTPServer {
 	srv.MaxRecipients = 50
 	srv.ReadTimeout = time.Minute
 	srv.WriteTimeout = time.Minute
-	return &SMTPServer{srv: srv, log: log}
+	x.srv = srv
+	return x
 }
 
 // Serve accepts connections on ln until Close.
@@ -52,13 +57,15 @@ func (x *SMTPServer) Serve(ln net.Listener) error {
 func (x *SMTPServer) Close() error { return x.srv.Close() }
 
 type smtpSession struct {
-	svc  *Service
-	log  *slog.Logger
-	from string
-	rcpt []string
+	svc     *Service
+	log     *slog.Logger
+	other   func(rcpt string) func(ctx context.Context, raw []byte) error
+	handler func(ctx context.Context, raw []byte) error // mail for an address that is not a queue
+	from    string
+	rcpt    []string
 }
 
-func (x *smtpSession) Reset()        { x.from, x.rcpt = "", nil }
+func (x *smtpSession) Reset()        { x.from, x.rcpt, x.handler = "", nil, nil }
 func (x *smtpSession) Logout() error { return nil }
 
 func (x *smtpSession) Mail(from string, _ *smtp.MailOptions) error {
@@ -67,6 +74,15 @@ func (x *smtpSession) Mail(from string, _ *smtp.MailOptions) error {
 }
 
 func (x *smtpSession) Rcpt(to string, _ *smtp.RcptOptions) error {
+	if x.other != nil && len(x.rcpt) == 0 && x.handler == nil {
+		if h := x.other(strings.Trim(to, "<> ")); h != nil {
+			x.handler = h
+			return nil
+		}
+	}
+	if x.handler != nil {
+		return &smtp.SMTPError{Code: 452, EnhancedCode: smtp.EnhancedCode{4, 5, 3}, Message: "One recipient per report, please"}
+	}
 	addr := strings.ToLower(strings.Trim(to, "<> "))
 	q, err := x.svc.store.QueueByEmail(context.Background(), addr)
 	if err != nil {
@@ -87,12 +103,22 @@ func (x *smtpSession) Data(r io.Reader) error {
 	if len(raw) > mail.MaxEmailBytes {
 		return &smtp.SMTPError{Code: 552, EnhancedCode: smtp.EnhancedCode{5, 3, 4}, Message: "Message too big"}
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if x.handler != nil {
+		if err := x.handler(ctx, raw); err != nil {
+			if fault.Is(err, fault.Invalid) || fault.Is(err, fault.NotFound) {
+				return &smtp.SMTPError{Code: 554, EnhancedCode: smtp.EnhancedCode{5, 6, 0}, Message: err.Error()}
+			}
+			x.log.Error("returned email", "from", x.from, "err", err)
+			return &smtp.SMTPError{Code: 451, EnhancedCode: smtp.EnhancedCode{4, 3, 0}, Message: "Try again later"}
+		}
+		return nil
+	}
 	rcpt := ""
 	if len(x.rcpt) > 0 {
 		rcpt = x.rcpt[0]
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
 	res, err := x.svc.InboundEmail(ctx, auth.System("inbound-smtp"), raw, rcpt)
 	if err != nil {
 		if fault.Is(err, fault.Invalid) {

@@ -27,6 +27,10 @@ type Survey struct {
 	Score      int // -1 until answered
 	Comment    string
 	FollowUp   int64 // the task opened for a low score
+	FormID     int64 // the survey form it was sent by (0: a case's CSAT)
+	Email      string
+	Answers    map[string]string // a custom survey's answers by question id
+	MailedAt   time.Time
 }
 
 // Max is the highest score of the survey's scale.
@@ -64,6 +68,7 @@ type CustomerService struct {
 	Open, Resolved, Breached int
 	CSAT                     float64
 	CSATCount                int
+	NPS                      int // the latest NPS answer, -1 when none
 }
 
 // SurveyStore keeps surveys.
@@ -74,6 +79,7 @@ type SurveyStore interface {
 	SetSurveyFollowUp(ctx context.Context, id, activityID int64) error
 	SatisfactionBy(ctx context.Context, kind, by string, since time.Time) ([]Satisfaction, error)
 	CustomerServiceStats(ctx context.Context, customerID int64) (CustomerService, error)
+	SurveyFormStore
 }
 
 // FollowUpFunc opens a task for a user about a customer.
@@ -138,6 +144,9 @@ func (s *Service) AnswerSurvey(ctx context.Context, token string, score int, com
 	if err != nil {
 		return Survey{}, err
 	}
+	if sv.Kind == "custom" {
+		return Survey{}, fault.New(fault.Invalid, "This survey asks its own questions.")
+	}
 	if score < 0 || score > sv.Max() || (sv.Kind == "csat" && score == 0) {
 		return Survey{}, fault.Field("score", "must be between %d and %d", map[bool]int{true: 1, false: 0}[sv.Kind == "csat"], sv.Max())
 	}
@@ -152,6 +161,9 @@ func (s *Service) AnswerSurvey(ctx context.Context, token string, score int, com
 		return Survey{}, err
 	}
 	sv.Score, sv.Comment, sv.AnsweredAt = score, comment, s.at()
+	if s.Answered != nil {
+		s.Answered(ctx, sv.CustomerID, sv.ID)
+	}
 	if sv.Low() && sv.FollowUp == 0 && s.FollowUp != nil {
 		owner := sv.AgentID
 		if owner == 0 && sv.QueueID != 0 {
@@ -159,8 +171,16 @@ func (s *Service) AnswerSurvey(ctx context.Context, token string, score int, com
 				owner = q.ManagerID
 			}
 		}
+		if owner == 0 {
+			if c, err := s.customers.FindCustomer(ctx, auth.System("surveys"), sv.CustomerID); err == nil {
+				owner = c.OwnerID
+			}
+		}
 		if owner != 0 {
 			subject := fmt.Sprintf("Follow up: customer rated case #%d %d of %d", sv.CaseID, score, sv.Max())
+			if sv.CaseID == 0 {
+				subject = fmt.Sprintf("Follow up: customer answered %s %d of %d", strings.ToUpper(sv.Kind), score, sv.Max())
+			}
 			notes := "The customer's comment: " + comment
 			if comment == "" {
 				notes = "The customer left no comment."

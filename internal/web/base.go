@@ -56,9 +56,9 @@ var nav = []navItem{
 	{"dashboard", "Dashboard", "/", ""},
 	{"customers", "Customers", "/customers", ""},
 	{"sales", "Sales", "/sales", auth.SalesRead},
-	{"marketing", "Marketing", "", ""},
+	{"marketing", "Marketing", "/marketing", auth.MarketingRead},
 	{"service", "Service", "/cases", auth.CaseRead},
-	{"loyalty", "Loyalty", "", ""},
+	{"loyalty", "Loyalty", "/loyalty", auth.LoyaltyRead},
 	{"reports", "Reports", "", ""},
 }
 

@@ -172,6 +172,9 @@ func (s *site) opportunityCreate(w http.ResponseWriter, r *http.Request, a auth.
 // boardEvents streams the cards of a pipeline that change, as server-sent
 // events, from the version the page was drawn at.
 func (s *site) boardEvents(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
+	if foreignOrigin(r) {
+		return fault.New(fault.Forbidden, "Event streams are for SCRMS's own pages.")
+	}
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err

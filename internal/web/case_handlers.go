@@ -40,6 +40,11 @@ type CasePage struct {
 	Articles   []support.Article
 	PublicBase string // the installation's URL, for links put in replies
 	CanWrite   bool
+	Macros     []support.Macro
+	MacroID    int64
+	// ReplyText and ReplyStatus pre-fill the reply from a chosen macro.
+	ReplyText   string
+	ReplyStatus string
 }
 
 // presence remembers who has a case open, for the collision warning.
@@ -154,6 +159,17 @@ func (s *site) casePage(w http.ResponseWriter, r *http.Request, a auth.Actor) er
 		Messages: msgs, Timers: s.Support.Timers(r.Context(), c), Queues: qs, Types: s.Support.CaseTypes(r.Context()),
 		Others: viewers.visit(id, a.Name, time.Now()), CanWrite: a.Can(auth.CaseWrite)}
 	p.PublicBase = strings.TrimRight(s.BaseURL, "/")
+	if p.CanWrite {
+		if p.Macros, err = s.Support.Macros(r.Context(), a); err != nil {
+			return err
+		}
+		if mid, _ := strconv.ParseInt(r.URL.Query().Get("macro"), 10, 64); mid > 0 {
+			if p.ReplyText, p.ReplyStatus, err = s.Support.ApplyMacro(r.Context(), a, mid, id); err != nil {
+				return err
+			}
+			p.MacroID = mid
+		}
+	}
 	for _, m := range msgs {
 		if m.Inbound {
 			if p.Articles, err = s.Support.SuggestArticles(r.Context(), a, c, m.Body, 3); err != nil {
@@ -350,9 +366,11 @@ func joinNames(names []string) string { return strings.Join(names, ", ") }
 // SurveyPage is the public page where a customer answers a survey.
 type SurveyPage struct {
 	Base
-	Survey   support.Survey
-	Answered bool
-	Error    string
+	Survey    support.Survey
+	Questions []support.Question // a custom survey's
+	Answers   map[string]string
+	Answered  bool
+	Error     string
 }
 
 // surveyAnswer records a score from an email link (GET with ?score=) or the
@@ -363,8 +381,11 @@ func (s *site) surveyAnswer(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	p := SurveyPage{Base: s.pageBase(w, r, auth.Actor{}, "How did we do?", ""), Survey: sv}
+	p := SurveyPage{Base: s.pageBase(w, r, auth.Actor{}, "How did we do?", ""), Survey: sv, Answers: sv.Answers}
 	w.Header().Set("Referrer-Policy", "no-referrer")
+	if sv.Kind == "custom" {
+		return s.customSurvey(w, r, p)
+	}
 	scoreText := r.FormValue("score")
 	if scoreText == "" && sv.Score >= 0 {
 		scoreText = strconv.Itoa(sv.Score)
@@ -389,6 +410,43 @@ func (s *site) surveyAnswer(w http.ResponseWriter, r *http.Request) error {
 		p.Survey, p.Answered = got, true
 	}
 	return render(w, r, http.StatusOK, surveyPage(p))
+}
+
+// customSurvey shows a custom survey's questions and records the answers.
+func (s *site) customSurvey(w http.ResponseWriter, r *http.Request, p SurveyPage) error {
+	qs, err := s.Support.SurveyQuestions(r.Context(), p.Survey)
+	if err != nil {
+		return err
+	}
+	p.Questions, p.Answered = qs, !p.Survey.AnsweredAt.IsZero()
+	if r.Method == http.MethodPost {
+		answers := map[string]string{}
+		for _, q := range qs {
+			answers[q.ID] = r.PostFormValue(q.ID)
+		}
+		got, err := s.Support.AnswerCustomSurvey(r.Context(), p.Survey.Token, answers)
+		if err != nil {
+			if _, msg := fieldErrors(err); msg != "" || fault.Is(err, fault.Conflict) {
+				p.Error, p.Answers, p.Answered = fieldText(err), answers, false
+				return render(w, r, http.StatusUnprocessableEntity, surveyPage(p))
+			}
+			return err
+		}
+		p.Survey, p.Answers, p.Answered = got, got.Answers, true
+	}
+	return render(w, r, http.StatusOK, surveyPage(p))
+}
+
+func questionScores(q support.Question) []int {
+	lo, hi := 1, 5
+	if q.Type == "score10" {
+		lo, hi = 0, 10
+	}
+	var out []int
+	for i := lo; i <= hi; i++ {
+		out = append(out, i)
+	}
+	return out
 }
 
 func scoreRange(sv support.Survey) []int {

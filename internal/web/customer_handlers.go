@@ -59,7 +59,7 @@ func (s *site) dashboard(w http.ResponseWriter, r *http.Request, a auth.Actor) e
 // listFilter reads the list's filter from the query string.
 func listFilter(r *http.Request, a auth.Actor) (customer.Filter, bool) {
 	q := r.URL.Query()
-	f := customer.Filter{Query: q.Get("q"), Tag: q.Get("tag"), ListID: formID(q.Get("list")), Stage: q.Get("stage"), Kind: customer.Kind(q.Get("kind")),
+	f := customer.Filter{Query: q.Get("q"), Tag: q.Get("tag"), ListID: formID(q.Get("list")), SegmentID: formID(q.Get("segment")), Stage: q.Get("stage"), Kind: customer.Kind(q.Get("kind")),
 		Sort: q.Get("sort"), Cursor: q.Get("cursor"), Deleted: q.Get("deleted") == "1", Limit: 50}
 	mine := q.Get("owner") == "me"
 	if mine {
@@ -444,6 +444,25 @@ func (s *site) customerProfile(w http.ResponseWriter, r *http.Request, a auth.Ac
 		if p.Orders, err = s.Orders.Orders(ctx, a, id, 5); err != nil {
 			return err
 		}
+		if s.Analytics != nil && ps.Orders > 0 {
+			if pr, err := s.Analytics.CustomerCLV(ctx, a, id); err == nil {
+				if m, err := s.Analytics.LatestModel(ctx, a); err == nil {
+					p.CLV, p.CLVWeeks = &pr, m.HorizonWeeks
+				}
+			} else if !fault.Is(err, fault.NotFound) {
+				return err
+			}
+			if sc, err := s.Analytics.CustomerChurn(ctx, a, id); err == nil {
+				p.Churn = &sc
+			} else if !fault.Is(err, fault.NotFound) {
+				return err
+			}
+			if v, err := s.Analytics.CustomerRFM(ctx, a, id); err == nil {
+				p.RFM = &v
+			} else if !fault.Is(err, fault.NotFound) {
+				return err
+			}
+		}
 		deals, err := s.Sales.List(ctx, a, sales.Filter{CustomerID: id, Open: true, Limit: 10})
 		if err != nil {
 			return err
@@ -454,6 +473,12 @@ func (s *site) customerProfile(w http.ResponseWriter, r *http.Request, a auth.Ac
 				return err
 			}
 			p.Deals = append(p.Deals, DealWithLines{Deal: d, Lines: lines})
+		}
+	}
+	if a.Can(auth.LoyaltyRead) && s.Loyalty != nil {
+		p.CanLoyalty, p.CanLoyaltyWrite, p.CanLoyaltyAdmin = true, a.Can(auth.LoyaltyWrite), a.Can(auth.LoyaltyAdmin)
+		if p.Loyalty, p.LoyaltyPrograms, err = s.loyaltyCards(r, a, id); err != nil {
+			return err
 		}
 	}
 	if a.Can(auth.CaseRead) && s.Support != nil {

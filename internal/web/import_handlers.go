@@ -10,6 +10,7 @@ import (
 
 	"github.com/scrms/scrms/internal/auth"
 	"github.com/scrms/scrms/internal/customer"
+	"github.com/scrms/scrms/internal/fault"
 )
 
 // ImportQueue runs imports in the background.
@@ -132,6 +133,9 @@ type importStatus struct {
 // importEvents streams an import's progress as server-sent events until it
 // ends (or the browser goes away).
 func (s *site) importEvents(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
+	if foreignOrigin(r) {
+		return fault.New(fault.Forbidden, "Event streams are for SCRMS's own pages.")
+	}
 	id, err := pathID(r, "id")
 	if err != nil {
 		return err

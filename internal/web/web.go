@@ -18,12 +18,17 @@ import (
 
 	"github.com/a-h/templ"
 
+	"github.com/scrms/scrms/internal/analytics"
 	"github.com/scrms/scrms/internal/audit"
 	"github.com/scrms/scrms/internal/auth"
 	"github.com/scrms/scrms/internal/customer"
 	"github.com/scrms/scrms/internal/fault"
 	"github.com/scrms/scrms/internal/help"
+	"github.com/scrms/scrms/internal/hub"
+	"github.com/scrms/scrms/internal/loyalty"
+	"github.com/scrms/scrms/internal/marketing"
 	"github.com/scrms/scrms/internal/notify"
+	"github.com/scrms/scrms/internal/ratelimit"
 	"github.com/scrms/scrms/internal/sales"
 	"github.com/scrms/scrms/internal/support"
 )
@@ -53,7 +58,10 @@ type Deps struct {
 	DealDetails   *sales.DealDetails
 	Catalogue     *sales.Catalogue
 	Support       *support.Service
-	BoardHub      *sales.Hub
+	Marketing     *marketing.Service
+	Loyalty       *loyalty.Service
+	Analytics     *analytics.Service
+	BoardHub      *hub.Hub
 	Audit         AuditLog
 	Log           *slog.Logger
 	SecureCookies bool
@@ -67,11 +75,15 @@ type site struct {
 	assets map[string]string // logical name -> hashed URL
 	files  map[string]string // hashed file name -> embedded path
 	guide  *help.Guide
+	// publicLimit bounds the public endpoints anyone may call (chats,
+	// portal sign-in links) per client address.
+	publicLimit *ratelimit.Limiter
 }
 
 // New returns the UI handler.
 func New(d Deps) http.Handler {
-	s := &site{Deps: d, assets: map[string]string{}, files: map[string]string{}, guide: help.Load()}
+	s := &site{Deps: d, assets: map[string]string{}, files: map[string]string{}, guide: help.Load(),
+		publicLimit: ratelimit.New(10, 60)}
 	entries, _ := fs.ReadDir(staticFS, "static")
 	for _, e := range entries {
 		b, _ := staticFS.ReadFile("static/" + e.Name())
@@ -184,6 +196,15 @@ func (s *site) routes() http.Handler {
 	mux.Handle("GET /help/articles/{slug}", s.handle(s.helpArticle))
 	mux.Handle("POST /help/articles/{slug}/helpful", s.handle(s.helpVote))
 	mux.Handle("POST /s/{token}", s.handle(s.surveyAnswer))
+	s.chatRoutes(mux)
+	s.chatAgentRoutes(mux)
+	s.portalRoutes(mux)
+	s.macroRoutes(mux)
+	s.surveyRoutes(mux)
+	s.serviceSettingsRoutes(mux)
+	s.trackingRoutes(mux)
+	s.marketingRoutes(mux)
+	s.loyaltyRoutes(mux)
 	return mux
 }
 
@@ -365,4 +386,16 @@ func fieldErrors(err error) (map[string]string, string) {
 		}
 	}
 	return m, e.Message
+}
+
+// foreignOrigin reports whether a request comes from a page of another
+// site (an Origin header naming another host). Event streams for signed-in
+// users refuse those: cookies would otherwise let any site listen in.
+func foreignOrigin(r *http.Request) bool {
+	o := r.Header.Get("Origin")
+	if o == "" {
+		return false
+	}
+	u, err := url.Parse(o)
+	return err != nil || u.Host != r.Host
 }

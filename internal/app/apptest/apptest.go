@@ -30,6 +30,8 @@ type Harness struct {
 	Server     *httptest.Server
 	AdminToken string
 	Admin      auth.User
+	// URL is the database, for a second instance on it (Database).
+	URL string
 }
 
 // New starts SCRMS on a fresh database of the engine with one administrator
@@ -80,7 +82,7 @@ func startAt(t testing.TB, engine store.Engine, now func() time.Time, opts ...Op
 	if err != nil {
 		t.Fatalf("apptest: start: %v", err)
 	}
-	h := &Harness{T: t, App: a}
+	h := &Harness{T: t, App: a, URL: env["SCRMS_DATABASE_URL"]}
 	h.Server = httptest.NewServer(a.Handler)
 	if err := a.Jobs.Start(ctx); err != nil {
 		t.Fatal(err)
@@ -97,6 +99,12 @@ func startAt(t testing.TB, engine store.Engine, now func() time.Time, opts ...Op
 
 // Option changes how a harness starts SCRMS.
 type Option func(env map[string]string)
+
+// Database starts the instance on an existing database (another
+// harness's URL) instead of a fresh one.
+func Database(url string) Option {
+	return func(env map[string]string) { env["SCRMS_DATABASE_URL"] = url }
+}
 
 // WithJobs runs the background jobs (off by default to keep tests quick).
 func WithJobs(env map[string]string) { env["SCRMS_JOBS"] = "true" }

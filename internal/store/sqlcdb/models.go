@@ -72,6 +72,52 @@ type BusinessCalendar struct {
 	CreatedAt time.Time
 }
 
+type Campaign struct {
+	ID            int64
+	Name          string
+	Channel       string
+	TemplateID    int64
+	SegmentID     int64
+	Status        string
+	ScheduledAt   sql.NullTime
+	StartedAt     sql.NullTime
+	FinishedAt    sql.NullTime
+	Prepared      bool
+	Recipients    int64
+	Cost          int64
+	LeaseOwner    string
+	LeaseUntil    sql.NullTime
+	CreatedBy     sql.NullInt64
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	AbSubjects    string
+	AbShare       int64
+	AbMetric      string
+	AbWaitMinutes int64
+	AbUntil       sql.NullTime
+	AbWinner      int64
+	AbNote        string
+	Topic         string
+}
+
+type CampaignMessage struct {
+	ID             int64
+	CampaignID     int64
+	CustomerID     int64
+	Email          string
+	Status         string
+	Attempts       int64
+	MaybeDouble    bool
+	Error          string
+	SentAt         sql.NullTime
+	OpenedAt       sql.NullTime
+	ClickedAt      sql.NullTime
+	UnsubscribedAt sql.NullTime
+	BouncedAt      sql.NullTime
+	ComplainedAt   sql.NullTime
+	Variant        int64
+}
+
 type Case struct {
 	ID                int64
 	Ref               string
@@ -147,6 +193,60 @@ type CaseModel struct {
 	CreatedAt time.Time
 }
 
+type Chat struct {
+	ID            int64
+	TokenHash     string
+	Name          string
+	Email         string
+	CustomerID    sql.NullInt64
+	QueueID       sql.NullInt64
+	AgentID       sql.NullInt64
+	Status        string
+	Page          string
+	CaseID        sql.NullInt64
+	InteractionID sql.NullInt64
+	CreatedAt     time.Time
+	AcceptedAt    sql.NullTime
+	EndedAt       sql.NullTime
+	UpdatedAt     time.Time
+}
+
+type ChatLine struct {
+	ID        int64
+	ChatID    int64
+	Author    string
+	UserID    sql.NullInt64
+	Body      string
+	CreatedAt time.Time
+}
+
+type ChurnModel struct {
+	ID        int64
+	TrainedAt time.Time
+	Examples  int64
+	Churned   int64
+	Auc       float64
+	Weights   string
+}
+
+type ClvModel struct {
+	ID              int64
+	FittedAt        time.Time
+	AsOf            time.Time
+	HorizonWeeks    int64
+	Customers       int64
+	RepeatCustomers int64
+	R               float64
+	Alpha           float64
+	A               float64
+	B               float64
+	LlBgnbd         float64
+	P               float64
+	Q               float64
+	Gamma           float64
+	LlGg            float64
+}
+
 type ConsentEvent struct {
 	ID         int64
 	CustomerID int64
@@ -169,6 +269,15 @@ type ContactPoint struct {
 	Label      string
 	IsPrimary  bool
 	Position   int64
+}
+
+type Coupon struct {
+	ID         int64
+	OfferID    int64
+	Code       string
+	CustomerID sql.NullInt64
+	IssuedAt   time.Time
+	RedeemedAt sql.NullTime
 }
 
 type Customer struct {
@@ -207,6 +316,8 @@ type Customer struct {
 	TotalSpent          int64
 	FirstOrderAt        sql.NullTime
 	LastOrderAt         sql.NullTime
+	MarketingChannels   string
+	MarketingTopicsOut  string
 }
 
 type CustomerAddress struct {
@@ -221,6 +332,26 @@ type CustomerAddress struct {
 	Country    string
 	IsPrimary  bool
 	Position   int64
+}
+
+type CustomerChurn struct {
+	CustomerID int64
+	Risk       float64
+	Reasons    string
+	ScoredAt   time.Time
+	TaskAt     sql.NullTime
+}
+
+type CustomerClv struct {
+	CustomerID        int64
+	ModelID           int64
+	X                 float64
+	TX                float64
+	T                 float64
+	Spend             int64
+	PAlive            float64
+	ExpectedPurchases float64
+	ExpectedValue     int64
 }
 
 type CustomerKey struct {
@@ -277,6 +408,15 @@ type CustomerRelationship struct {
 	CreatedAt    time.Time
 }
 
+type CustomerRfm struct {
+	CustomerID int64
+	R          int64
+	F          int64
+	M          int64
+	Segment    string
+	ComputedAt time.Time
+}
+
 type CustomerSearch struct {
 	SearchNames    string
 	SearchContacts string
@@ -324,6 +464,20 @@ type DuplicateScan struct {
 	PairsFound       int64
 	NewPairs         int64
 	Error            string
+}
+
+type EmailTemplate struct {
+	ID        int64
+	Name      string
+	Purpose   string
+	Subject   string
+	Preheader string
+	Blocks    string
+	TextBody  string
+	CreatedBy sql.NullInt64
+	CreatedAt time.Time
+	UpdatedAt time.Time
+	Channel   string
 }
 
 type ErasureRequest struct {
@@ -426,6 +580,39 @@ type InteractionAttachment struct {
 	CreatedAt     time.Time
 }
 
+type Journey struct {
+	ID        int64
+	Name      string
+	StartsOn  string
+	Steps     string
+	Goal      string
+	Reentry   bool
+	Status    string
+	CreatedBy sql.NullInt64
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+type JourneyLog struct {
+	ID      int64
+	RunID   int64
+	Step    int64
+	Action  string
+	Outcome string
+	At      time.Time
+}
+
+type JourneyRun struct {
+	ID         int64
+	JourneyID  int64
+	CustomerID int64
+	Step       int64
+	Status     string
+	NextAt     time.Time
+	EnteredAt  time.Time
+	UpdatedAt  time.Time
+}
+
 type KbArticle struct {
 	ID             int64
 	Slug           string
@@ -510,6 +697,157 @@ type LoginAttempt struct {
 	At        time.Time
 }
 
+type LoyaltyLotUse struct {
+	TxnID  int64
+	LotID  int64
+	Points int64
+}
+
+type LoyaltyMember struct {
+	ID           int64
+	ProgramID    int64
+	CustomerID   int64
+	Number       string
+	Status       string
+	TierID       sql.NullInt64
+	TierSince    sql.NullTime
+	TierNoticeAt sql.NullTime
+	Balance      int64
+	Pending      int64
+	Source       string
+	EnrolledAt   time.Time
+}
+
+type LoyaltyProgram struct {
+	ID            int64
+	Name          string
+	Currency      string
+	Rules         string
+	PointValue    int64
+	ExpiryMonths  int64
+	PendingDays   int64
+	Enrolment     string
+	TierBasis     string
+	TierPeriod    string
+	TierGraceDays int64
+	EarnFrom      sql.NullTime
+	OrderCursor   int64
+	Active        bool
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+}
+
+type LoyaltyRedemption struct {
+	ID        int64
+	MemberID  int64
+	RewardID  sql.NullInt64
+	TxnID     int64
+	Points    int64
+	Voucher   string
+	Status    string
+	OrderID   sql.NullInt64
+	CreatedAt time.Time
+	UsedAt    sql.NullTime
+}
+
+type LoyaltyReturned struct {
+	AccrualID int64
+	Sku       string
+	Quantity  int64
+}
+
+type LoyaltyReward struct {
+	ID          int64
+	ProgramID   int64
+	Name        string
+	Description string
+	Cost        int64
+	Stock       sql.NullInt64
+	MinTierRank int64
+	Partner     string
+	ValidFrom   sql.NullTime
+	ValidTo     sql.NullTime
+	Active      bool
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+type LoyaltyRewardCode struct {
+	ID           int64
+	RewardID     int64
+	Code         string
+	RedemptionID sql.NullInt64
+}
+
+type LoyaltyRun struct {
+	ProgramID int64
+	Kind      string
+	Period    string
+	Cursor    int64
+	DoneAt    sql.NullTime
+}
+
+type LoyaltyStatement struct {
+	ID           int64
+	MemberID     int64
+	Period       string
+	Opening      int64
+	Earned       int64
+	Spent        int64
+	Expired      int64
+	Adjusted     int64
+	Closing      int64
+	ExpiringSoon int64
+	Tier         string
+	NextTier     string
+	ToNext       int64
+	CreatedAt    time.Time
+	EmailState   string
+	EmailedAt    sql.NullTime
+}
+
+type LoyaltyTier struct {
+	ID             int64
+	ProgramID      int64
+	Name           string
+	Rank           int64
+	Threshold      int64
+	EarnMultiplier int64
+	Benefits       string
+}
+
+type LoyaltyTransaction struct {
+	ID             int64
+	MemberID       int64
+	Kind           string
+	Points         int64
+	Status         string
+	Remaining      int64
+	Qualifying     int64
+	OrderID        sql.NullInt64
+	ReversesID     sql.NullInt64
+	Reason         string
+	Detail         string
+	IdempotencyKey sql.NullString
+	CreatedBy      sql.NullInt64
+	OccurredAt     time.Time
+	CreatedAt      time.Time
+	AvailableAt    time.Time
+	ExpiresAt      sql.NullTime
+}
+
+type Macro struct {
+	ID        int64
+	Name      string
+	Body      string
+	SetStatus string
+	Shared    bool
+	CreatedBy sql.NullInt64
+	Uses      int64
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
 type Notification struct {
 	ID        int64
 	UserID    int64
@@ -525,6 +863,37 @@ type NotificationDigest struct {
 	UserID int64
 	LastID int64
 	SentAt time.Time
+}
+
+type Offer struct {
+	ID             int64
+	Name           string
+	Description    string
+	Kind           string
+	Value          int64
+	Currency       string
+	SharedCode     sql.NullString
+	SegmentID      sql.NullInt64
+	MinOrder       int64
+	ValidFrom      sql.NullTime
+	ValidTo        sql.NullTime
+	MaxRedemptions int64
+	PerCustomer    int64
+	Redemptions    int64
+	Active         bool
+	CreatedBy      sql.NullInt64
+	CreatedAt      time.Time
+	UpdatedAt      time.Time
+}
+
+type OfferRedemption struct {
+	ID         int64
+	OfferID    int64
+	CouponID   sql.NullInt64
+	CustomerID int64
+	OrderID    sql.NullInt64
+	Discount   int64
+	RedeemedAt time.Time
 }
 
 type Opportunity struct {
@@ -618,6 +987,21 @@ type PipelineStage struct {
 	Kind        string
 }
 
+type PortalLink struct {
+	TokenHash  string
+	CustomerID int64
+	Email      string
+	ExpiresAt  time.Time
+	UsedAt     sql.NullTime
+}
+
+type PortalSession struct {
+	SecretHash string
+	CustomerID int64
+	CreatedAt  time.Time
+	ExpiresAt  time.Time
+}
+
 type Product struct {
 	ID        int64
 	Sku       string
@@ -702,6 +1086,24 @@ type SalesTarget struct {
 	CreatedAt   time.Time
 }
 
+type Segment struct {
+	ID          int64
+	Name        string
+	Description string
+	Rules       string
+	Static      bool
+	MemberCount int64
+	CountedAt   sql.NullTime
+	CreatedBy   sql.NullInt64
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+type SegmentMember struct {
+	SegmentID  int64
+	CustomerID int64
+}
+
 type Session struct {
 	TokenHash  string
 	UserID     int64
@@ -749,6 +1151,12 @@ type SlaPolicy struct {
 	CreatedAt         time.Time
 }
 
+type Suppression struct {
+	Email     string
+	Reason    string
+	CreatedAt time.Time
+}
+
 type Survey struct {
 	ID         int64
 	Kind       string
@@ -762,6 +1170,29 @@ type Survey struct {
 	Score      sql.NullInt64
 	Comment    string
 	FollowUp   sql.NullInt64
+	FormID     sql.NullInt64
+	Email      string
+	Answers    string
+	MailedAt   sql.NullTime
+}
+
+type SurveyForm struct {
+	ID           int64
+	Name         string
+	Kind         string
+	Intro        string
+	Questions    string
+	Audience     string
+	EveryDays    int64
+	QuietDays    int64
+	Active       bool
+	NextRunAt    sql.NullTime
+	LastRunAt    sql.NullTime
+	RunningSince sql.NullTime
+	RunCursor    int64
+	CreatedBy    sql.NullInt64
+	CreatedAt    time.Time
+	UpdatedAt    time.Time
 }
 
 type Team struct {
@@ -792,4 +1223,29 @@ type UserInvite struct {
 	CreatedAt time.Time
 	ExpiresAt time.Time
 	UsedAt    sql.NullTime
+}
+
+type Webhook struct {
+	ID          int64
+	Url         string
+	Events      string
+	Secret      string
+	Description string
+	Active      bool
+	CreatedBy   sql.NullInt64
+	CreatedAt   time.Time
+}
+
+type WebhookDelivery struct {
+	ID          int64
+	WebhookID   int64
+	Event       string
+	Payload     string
+	Status      string
+	Attempts    int64
+	LastCode    int64
+	LastError   string
+	CreatedAt   time.Time
+	AttemptedAt sql.NullTime
+	DeliveredAt sql.NullTime
 }

@@ -224,4 +224,98 @@
       board.addEventListener("pointercancel", end);
     }
   }
+
+  // Live chats: the agents' list redraws when chats change; a chat page
+  // streams the visitor's lines and typing, and sends answers in place.
+  var lobby = document.querySelector("[data-chat-lobby]");
+  if (lobby && window.EventSource) {
+    var les = new EventSource(lobby.getAttribute("data-chat-lobby"));
+    les.addEventListener("changed", function () { window.location.reload(); });
+  }
+  var chat = document.querySelector("[data-chat]");
+  if (chat && window.EventSource) {
+    var chatLog = document.getElementById("chat-log");
+    var typingEl = document.getElementById("chat-typing");
+    var seenLine = function (id) { return chatLog.querySelector('[data-line="' + id + '"]'); };
+    var ces = new EventSource(chat.getAttribute("data-events"));
+    ces.addEventListener("line", function (e) {
+      var l = JSON.parse(e.data);
+      if (seenLine(l.id)) { return; }
+      var d = document.createElement("div");
+      d.className = "chat-line chat-" + l.author;
+      d.setAttribute("data-line", String(l.id));
+      if (l.author !== "system") {
+        var who = document.createElement("span");
+        who.className = "who";
+        who.textContent = l.name + " · " + l.at.slice(11, 16);
+        d.appendChild(who);
+      }
+      var t = document.createElement("span");
+      t.className = "text";
+      t.textContent = l.body;
+      d.appendChild(t);
+      chatLog.appendChild(d);
+      chatLog.scrollTop = chatLog.scrollHeight;
+    });
+    ces.addEventListener("typing", function (e) {
+      var st = JSON.parse(e.data);
+      typingEl.textContent = st.visitor ? st.name + " is typing…" : "";
+    });
+    ces.addEventListener("status", function (e) {
+      var st = JSON.parse(e.data);
+      if (st.status !== chat.getAttribute("data-status")) {
+        chat.setAttribute("data-status", st.status);
+        var accept = document.getElementById("chat-accept");
+        if (accept && st.status !== "waiting") { accept.hidden = true; }
+        if (st.status === "ended") { ces.close(); window.location.reload(); }
+      }
+    });
+    var reply = document.getElementById("chat-reply");
+    if (reply) {
+      var ta = reply.querySelector("textarea");
+      var lastTyped = 0;
+      ta.addEventListener("input", function () {
+        if (Date.now() - lastTyped < 2000) { return; }
+        lastTyped = Date.now();
+        fetch(reply.getAttribute("action").replace(/messages$/, "typing"), { method: "POST", credentials: "same-origin" });
+      });
+      ta.addEventListener("keydown", function (ev) {
+        if (ev.key === "Enter" && !ev.shiftKey) { ev.preventDefault(); reply.requestSubmit(); }
+      });
+      reply.addEventListener("submit", function (ev) {
+        ev.preventDefault();
+        if (!ta.value.trim()) { return; }
+        var body = new URLSearchParams();
+        body.set("body", ta.value);
+        fetch(reply.getAttribute("action"), {
+          method: "POST", body: body, credentials: "same-origin", headers: { "Accept": "application/json" }
+        }).then(function (res) {
+          return res.json().then(function (data) { return { ok: res.ok, data: data }; });
+        }).then(function (r) {
+          document.getElementById("chat-error").textContent = r.ok ? "" : r.data.error;
+          if (r.ok) { ta.value = ""; lastTyped = 0; }
+        });
+      });
+    }
+  }
+
+  // The segment form counts the matching customers as the rules change.
+  var segText = document.querySelector("[data-segment-preview]");
+  if (segText) {
+    var segOut = document.getElementById("sg-count");
+    var segTimer = null;
+    segText.addEventListener("input", function () {
+      clearTimeout(segTimer);
+      segTimer = setTimeout(function () {
+        var body = new URLSearchParams();
+        body.set("text", segText.value);
+        fetch(segText.getAttribute("data-segment-preview"), { method: "POST", body: body, credentials: "same-origin" })
+          .then(function (res) { return res.json(); })
+          .then(function (r) {
+            segOut.textContent = r.error ? r.error : r.count + " customers" +
+              (r.sample && r.sample.length ? ", e.g. " + r.sample.join(", ") : "");
+          });
+      }, 300);
+    });
+  }
 })();

@@ -1,0 +1,430 @@
+package marketing
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/scrms/scrms/internal/audit"
+	"github.com/scrms/scrms/internal/auth"
+	"github.com/scrms/scrms/internal/fault"
+	"github.com/scrms/scrms/internal/mail"
+)
+
+// Journey is an automated flow: customers enter on a trigger, then go
+// through its steps one by one, each waiting where a step says so.
+type Journey struct {
+	ID        int64
+	Name      string
+	Trigger   Trigger
+	Steps     []Step
+	Goal      string // rules (text form); a customer who meets them leaves the journey
+	Reentry   bool   // a customer may go through it again after finishing
+	Status    string // draft, active, paused
+	CreatedBy int64
+	CreatedAt time.Time
+	UpdatedAt time.Time
+}
+
+// Trigger is how customers enter a journey: an event (customer.created,
+// order.placed, case.resolved) or entering a segment.
+type Trigger struct {
+	Event     string `json:"event,omitempty"`
+	SegmentID int64  `json:"segment_id,omitempty"`
+}
+
+// Step is one step of a journey.
+type Step struct {
+	Type       string `json:"type"` // wait, email, tag, stage, task, condition, webhook
+	Minutes    int    `json:"minutes,omitempty"`
+	TemplateID int64  `json:"template_id,omitempty"`
+	Value      string `json:"value,omitempty"` // the tag, the stage, the task's subject, the webhook's label
+	DueDays    int    `json:"due_days,omitempty"`
+	Rule       string `json:"rule,omitempty"`      // condition: rules in text form
+	ElseGoto   int    `json:"else_goto,omitempty"` // condition not met: go to this step (from 1); 0 ends the journey
+}
+
+// JourneyEvents are the events a journey can start on.
+var JourneyEvents = []string{"customer.created", "order.placed", "quote.sent", "case.resolved", "opportunity.won"}
+
+// StepTypes are the kinds of step.
+var StepTypes = []string{"wait", "email", "tag", "stage", "task", "condition", "webhook"}
+
+// Run is a customer's place in a journey.
+type Run struct {
+	ID         int64
+	JourneyID  int64
+	CustomerID int64
+	Step       int // the next step to take (from 0)
+	Status     string
+	NextAt     time.Time
+	EnteredAt  time.Time
+}
+
+// JourneyStore keeps journeys and the customers' runs through them.
+type JourneyStore interface {
+	CreateJourney(ctx context.Context, j Journey, e audit.Entry) (int64, error)
+	UpdateJourney(ctx context.Context, j Journey, e audit.Entry) error
+	Journeys(ctx context.Context) ([]Journey, error)
+	FindJourney(ctx context.Context, id int64) (Journey, error)
+	// Enter starts a run unless the customer is in the journey now (or
+	// went through it, without re-entry); false when it did not.
+	Enter(ctx context.Context, journeyID, customerID int64, reentry bool, at time.Time) (bool, error)
+	// SegmentEntrants returns customers matching rules who are not on the
+	// journey (with re-entry: whose last entry is over 30 days old).
+	SegmentEntrants(ctx context.Context, journeyID int64, r Rule, now time.Time, limit int, reentry bool) ([]int64, error)
+	DueRuns(ctx context.Context, now time.Time, limit int) ([]Run, error)
+	// ClaimRun takes a due run for one runner until a time (a
+	// compare-and-set on the due time it was read with).
+	ClaimRun(ctx context.Context, runID int64, seen, until time.Time) (bool, error)
+	// Advance moves a run to a step (and a time), or ends it (status done
+	// or exited).
+	Advance(ctx context.Context, runID int64, step int, status string, next time.Time) error
+	// LogStep records what a step did, once per run and step; false when it
+	// was recorded already (the step ran before a stop).
+	LogStep(ctx context.Context, runID int64, step int, action, outcome string, at time.Time) (bool, error)
+	JourneyRuns(ctx context.Context, journeyID int64, limit int) ([]Run, error)
+	// CustomerFields reads what an email step needs, and whether the
+	// customer agreed to email marketing.
+	CustomerFields(ctx context.Context, customerID int64) (map[string]string, bool, error)
+}
+
+// JourneyActions are what journey steps do outside marketing.
+type JourneyActions struct {
+	AddTag   func(ctx context.Context, customerID int64, tag string) error
+	SetStage func(ctx context.Context, customerID int64, stage string) error
+	Task     func(ctx context.Context, customerID int64, subject string, dueDays int) error
+}
+
+func (s *Service) cleanJourney(ctx context.Context, j Journey) (Journey, error) {
+	var f fault.Fields
+	j.Name = strings.TrimSpace(j.Name)
+	if j.Name == "" || len(j.Name) > 100 {
+		f.Add("name", "must be 1 to 100 characters")
+	}
+	switch {
+	case j.Trigger.Event != "" && j.Trigger.SegmentID != 0, j.Trigger.Event == "" && j.Trigger.SegmentID == 0:
+		f.Add("trigger", "give an event or a segment")
+	case j.Trigger.Event != "" && !slices.Contains(JourneyEvents, j.Trigger.Event):
+		f.Add("trigger", "the event must be one of %s", strings.Join(JourneyEvents, ", "))
+	case j.Trigger.SegmentID != 0:
+		if _, err := s.store.FindSegment(ctx, j.Trigger.SegmentID); err != nil {
+			f.Add("trigger", "segment %d does not exist", j.Trigger.SegmentID)
+		}
+	}
+	if len(j.Steps) == 0 || len(j.Steps) > 50 {
+		f.Add("steps", "give 1 to 50 steps")
+	}
+	for i, st := range j.Steps {
+		n := i + 1
+		switch st.Type {
+		case "wait":
+			if st.Minutes < 1 || st.Minutes > 366*24*60 {
+				f.Add("steps", "step %d: wait 1 minute to a year", n)
+			}
+		case "email":
+			if _, err := s.store.FindTemplate(ctx, st.TemplateID); err != nil {
+				f.Add("steps", "step %d: template %d does not exist", n, st.TemplateID)
+			}
+		case "tag", "stage", "task", "webhook":
+			if strings.TrimSpace(st.Value) == "" {
+				f.Add("steps", "step %d: a %s step needs a value", n, st.Type)
+			}
+		case "condition":
+			if _, err := Parse(st.Rule); err != nil {
+				f.Add("steps", "step %d: %s", n, err.Error())
+			}
+			if st.ElseGoto < 0 || st.ElseGoto > len(j.Steps) || st.ElseGoto == n {
+				f.Add("steps", "step %d: else_goto must name another step (from 1), or 0 to end", n)
+			}
+		default:
+			f.Add("steps", "step %d: the type must be one of %s", n, strings.Join(StepTypes, ", "))
+		}
+	}
+	if strings.TrimSpace(j.Goal) != "" {
+		if _, err := Parse(j.Goal); err != nil {
+			f.Add("goal", "%s", err.Error())
+		}
+	}
+	if j.Status == "" {
+		j.Status = "draft"
+	}
+	if !slices.Contains([]string{"draft", "active", "paused"}, j.Status) {
+		f.Add("status", "must be draft, active or paused")
+	}
+	return j, f.Err()
+}
+
+// CreateJourney stores a journey (a draft unless given another status).
+func (s *Service) CreateJourney(ctx context.Context, a auth.Actor, j Journey) (Journey, error) {
+	if err := a.Require(auth.MarketingWrite); err != nil {
+		return Journey{}, err
+	}
+	j, err := s.cleanJourney(ctx, j)
+	if err != nil {
+		return Journey{}, err
+	}
+	now := s.at()
+	j.CreatedBy, j.CreatedAt, j.UpdatedAt = a.UserID, now, now
+	e := a.Audit("create", "journey", 0, now)
+	e.Changes = []audit.Change{{Field: "name", New: j.Name}}
+	j.ID, err = s.store.CreateJourney(ctx, j, e)
+	return j, err
+}
+
+// UpdateJourney changes a journey; customers on it carry on from their step.
+func (s *Service) UpdateJourney(ctx context.Context, a auth.Actor, id int64, j Journey) (Journey, error) {
+	if err := a.Require(auth.MarketingWrite); err != nil {
+		return Journey{}, err
+	}
+	cur, err := s.store.FindJourney(ctx, id)
+	if err != nil {
+		return Journey{}, err
+	}
+	j.ID, j.CreatedBy, j.CreatedAt, j.UpdatedAt = id, cur.CreatedBy, cur.CreatedAt, s.at()
+	if j, err = s.cleanJourney(ctx, j); err != nil {
+		return Journey{}, err
+	}
+	e := a.Audit("update", "journey", id, j.UpdatedAt)
+	e.Changes = []audit.Change{{Field: "status", Old: cur.Status, New: j.Status}}
+	return j, s.store.UpdateJourney(ctx, j, e)
+}
+
+// Journeys lists the journeys.
+func (s *Service) Journeys(ctx context.Context, a auth.Actor) ([]Journey, error) {
+	if err := a.Require(auth.MarketingRead); err != nil {
+		return nil, err
+	}
+	return s.store.Journeys(ctx)
+}
+
+// JourneyRuns lists a journey's customers and where they are.
+func (s *Service) JourneyRuns(ctx context.Context, a auth.Actor, id int64) (Journey, []Run, error) {
+	if err := a.Require(auth.MarketingRead); err != nil {
+		return Journey{}, nil, err
+	}
+	j, err := s.store.FindJourney(ctx, id)
+	if err != nil {
+		return Journey{}, nil, err
+	}
+	runs, err := s.store.JourneyRuns(ctx, id, 500)
+	return j, runs, err
+}
+
+// OnEvent enters the customer of an event in the active journeys it
+// starts. It is called with every published event.
+func (s *Service) OnEvent(ctx context.Context, event string, customerID int64) {
+	if customerID == 0 || !slices.Contains(JourneyEvents, event) {
+		return
+	}
+	js, err := s.store.Journeys(ctx)
+	if err != nil {
+		return
+	}
+	for _, j := range js {
+		if j.Status == "active" && j.Trigger.Event == event {
+			_, _ = s.store.Enter(ctx, j.ID, customerID, j.Reentry, s.at())
+		}
+	}
+}
+
+// RunJourneys enters the customers who joined the trigger segments, and
+// takes every step that is due. It returns the steps taken.
+func (s *Service) RunJourneys(ctx context.Context) (int, error) {
+	js, err := s.store.Journeys(ctx)
+	if err != nil {
+		return 0, err
+	}
+	byID := map[int64]Journey{}
+	for _, j := range js {
+		byID[j.ID] = j
+		if j.Status != "active" || j.Trigger.SegmentID == 0 {
+			continue
+		}
+		sg, err := s.store.FindSegment(ctx, j.Trigger.SegmentID)
+		if err != nil {
+			return 0, err
+		}
+		ids, err := s.store.SegmentEntrants(ctx, j.ID, sg.Rules, s.at(), 5000, j.Reentry)
+		if err != nil {
+			return 0, err
+		}
+		for _, id := range ids {
+			if _, err := s.store.Enter(ctx, j.ID, id, j.Reentry, s.at()); err != nil {
+				return 0, err
+			}
+		}
+	}
+	taken := 0
+	for {
+		runs, err := s.store.DueRuns(ctx, s.at(), 500)
+		if err != nil || len(runs) == 0 {
+			return taken, err
+		}
+		progressed := false
+		for _, r := range runs {
+			j, ok := byID[r.JourneyID]
+			if !ok || j.Status != "active" {
+				continue // paused journeys keep their customers where they are
+			}
+			// One runner at a time per customer: the claim holds the run for
+			// a few minutes; a runner that stops leaves it to the next.
+			claimed, err := s.store.ClaimRun(ctx, r.ID, r.NextAt, s.at().Add(5*time.Minute))
+			if err != nil {
+				return taken, err
+			}
+			if !claimed {
+				continue
+			}
+			n, err := s.step(ctx, j, r)
+			if err != nil {
+				return taken, err
+			}
+			taken += n
+			progressed = progressed || n > 0
+		}
+		if !progressed {
+			return taken, nil
+		}
+	}
+}
+
+// step takes a run's steps until one makes it wait or the journey ends.
+func (s *Service) step(ctx context.Context, j Journey, r Run) (int, error) {
+	now := s.at()
+	taken := 0
+	if j.Goal != "" {
+		if goal, err := Parse(j.Goal); err == nil {
+			if met, err := s.store.InSegment(ctx, goal, r.CustomerID, now); err == nil && met {
+				return taken, s.store.Advance(ctx, r.ID, r.Step, "exited", now)
+			}
+		}
+	}
+	// A wait counts from when the run became due (the end of the step
+	// before it), not from when a runner got to it.
+	from := r.NextAt
+	if from.IsZero() || from.After(now) {
+		from = now
+	}
+	for i := r.Step; ; {
+		if i >= len(j.Steps) {
+			return taken, s.store.Advance(ctx, r.ID, i, "done", now)
+		}
+		st := j.Steps[i]
+		taken++
+		switch st.Type {
+		case "wait":
+			// The run moves past the wait at once, due when the wait ends.
+			return taken, s.store.Advance(ctx, r.ID, i+1, "active", from.Add(time.Duration(st.Minutes)*time.Minute))
+		case "condition":
+			rule, _ := Parse(st.Rule)
+			met, err := s.store.InSegment(ctx, rule, r.CustomerID, now)
+			if err != nil {
+				return taken, err
+			}
+			if _, err := s.store.LogStep(ctx, r.ID, i, "condition", fmt.Sprint(met), now); err != nil {
+				return taken, err
+			}
+			if !met {
+				if st.ElseGoto == 0 {
+					return taken, s.store.Advance(ctx, r.ID, i, "done", now)
+				}
+				i = st.ElseGoto - 1
+				continue
+			}
+		default:
+			if err := s.act(ctx, j, r, i, st); err != nil {
+				return taken, err
+			}
+		}
+		from = now
+		i++
+		if err := s.store.Advance(ctx, r.ID, i, "active", now); err != nil {
+			return taken, err
+		}
+	}
+}
+
+// act takes an action step once: the log entry is written first, so a
+// stop between the two never repeats the action (an email may be lost, not
+// sent twice).
+func (s *Service) act(ctx context.Context, j Journey, r Run, i int, st Step) error {
+	now := s.at()
+	first, err := s.store.LogStep(ctx, r.ID, i, st.Type, "started", now)
+	if err != nil || !first {
+		return err
+	}
+	outcome := "done"
+	switch st.Type {
+	case "email":
+		outcome, err = s.journeyEmail(ctx, r.CustomerID, st.TemplateID)
+	case "tag":
+		if s.Actions.AddTag != nil {
+			err = s.Actions.AddTag(ctx, r.CustomerID, st.Value)
+		}
+	case "stage":
+		if s.Actions.SetStage != nil {
+			err = s.Actions.SetStage(ctx, r.CustomerID, st.Value)
+		}
+	case "task":
+		if s.Actions.Task != nil {
+			err = s.Actions.Task(ctx, r.CustomerID, st.Value, st.DueDays)
+		}
+	case "webhook":
+		if s.Publish != nil {
+			s.Publish(ctx, "journey.step", map[string]any{"journey_id": j.ID, "journey": j.Name, "customer_id": r.CustomerID,
+				"step": i + 1, "label": st.Value})
+		}
+	}
+	if err != nil {
+		outcome = "failed: " + err.Error()
+	}
+	_, _ = s.store.LogStep(ctx, r.ID, i, st.Type+":outcome", outcome, s.at())
+	return nil
+}
+
+// journeyEmail sends a journey's email to one customer, if they agreed to
+// email marketing (or the template is transactional).
+func (s *Service) journeyEmail(ctx context.Context, customerID, templateID int64) (string, error) {
+	t, err := s.store.FindTemplate(ctx, templateID)
+	if err != nil {
+		return "", err
+	}
+	fields, consent, err := s.store.CustomerFields(ctx, customerID)
+	if err != nil {
+		return "", err
+	}
+	if fields["email"] == "" {
+		return "skipped: no email address", nil
+	}
+	if t.Purpose != "transactional" && !consent {
+		return "skipped: no email marketing consent", nil
+	}
+	if s.Sender == nil {
+		return "skipped: no mail server", nil
+	}
+	c, err := t.Compile()
+	if err != nil {
+		return "", err
+	}
+	unsub := ""
+	if t.Purpose != "transactional" {
+		unsub = s.trackURL(customerID, kindUnsubscribeCustomer, 0)
+	}
+	out := c.Render(fields, nil, unsub)
+	msg := mail.Rich{To: fields["email"], Subject: out.Subject, Text: out.Text, HTML: out.HTML}
+	if unsub != "" {
+		msg.Headers = map[string]string{"List-Unsubscribe": "<" + unsub + ">", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}
+	}
+	conn, err := s.Sender.Open(ctx)
+	if err != nil {
+		return "", err
+	}
+	defer conn.Close()
+	if err := conn.Send(ctx, msg); err != nil {
+		return "", err
+	}
+	return "sent to " + fields["email"], nil
+}

@@ -1,0 +1,964 @@
+package store
+
+import (
+	"context"
+	"crypto/rand"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/scrms/scrms/internal/audit"
+	"github.com/scrms/scrms/internal/fault"
+	"github.com/scrms/scrms/internal/loyalty"
+)
+
+// The ledger's rules, kept by every function here inside one transaction
+// that first locks the member's row:
+//   - balance is the sum of the member's posted transactions, pending the
+//     sum of the pending ones;
+//   - the posted lots' remaining points add up to the balance when it is
+//     positive (a return can leave a member owing points; the next credits
+//     settle that before they form spendable lots);
+//   - a lot gives points to a debit or an expiry once, recorded in
+//     loyalty_lot_uses, and never after its expiry time.
+
+const txnColumns = `id, member_id, kind, points, status, remaining, qualifying, COALESCE(order_id, 0), COALESCE(reverses_id, 0),
+    reason, detail, COALESCE(idempotency_key, ''), COALESCE(created_by, 0), occurred_at, created_at, available_at, expires_at
+    FROM loyalty_transactions`
+
+func scanTxn(row interface{ Scan(...any) error }) (loyalty.Txn, error) {
+	var t loyalty.Txn
+	var exp sql.NullTime
+	err := row.Scan(&t.ID, &t.MemberID, &t.Kind, &t.Points, &t.Status, &t.Remaining, &t.Qualifying, &t.OrderID, &t.ReversesID,
+		&t.Reason, &t.Detail, &t.Key, &t.CreatedBy, &t.OccurredAt, &t.CreatedAt, &t.AvailableAt, &exp)
+	t.OccurredAt, t.CreatedAt, t.AvailableAt, t.ExpiresAt = t.OccurredAt.UTC(), t.CreatedAt.UTC(), t.AvailableAt.UTC(), timeOf(exp)
+	return t, err
+}
+
+// insertTxn writes a transaction as given (remaining included).
+func (t *tx) insertTxn(ctx context.Context, x loyalty.Txn) (int64, error) {
+	var id int64
+	err := t.c.QueryRowContext(ctx, `INSERT INTO loyalty_transactions (member_id, kind, points, status, remaining, qualifying,
+    order_id, reverses_id, reason, detail, idempotency_key, created_by, occurred_at, created_at, available_at, expires_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, x.MemberID, x.Kind, x.Points, x.Status, x.Remaining,
+		x.Qualifying, nullID(x.OrderID), nullID(x.ReversesID), x.Reason, x.Detail, nullText(x.Key), nullID(x.CreatedBy),
+		x.OccurredAt, x.CreatedAt, x.AvailableAt, nullTime(x.ExpiresAt)).Scan(&id)
+	return id, mapErr(err)
+}
+
+// credit books a credit (a lot). A posted credit first settles what the
+// member owes; what is left is the lot's remaining.
+func (t *tx) credit(ctx context.Context, x loyalty.Txn) (loyalty.Txn, error) {
+	if x.Points <= 0 {
+		return x, fmt.Errorf("store: a credit needs points above zero")
+	}
+	if x.Status == "" {
+		x.Status = "posted"
+	}
+	x.Remaining = x.Points
+	if x.Status == "posted" {
+		var bal int64
+		if err := t.c.QueryRowContext(ctx, `UPDATE loyalty_members SET balance = balance + ? WHERE id = ? RETURNING balance`,
+			x.Points, x.MemberID).Scan(&bal); err != nil {
+			return x, mapErr(err)
+		}
+		x.Remaining = min(x.Points, max(0, bal))
+	} else if _, err := t.c.ExecContext(ctx, `UPDATE loyalty_members SET pending = pending + ? WHERE id = ?`,
+		x.Points, x.MemberID); err != nil {
+		return x, err
+	}
+	var err error
+	x.ID, err = t.insertTxn(ctx, x)
+	return x, err
+}
+
+// creditBatch books many credits in one transaction: it reads the
+// members' balances once (locking their rows on PostgreSQL), works out
+// each lot's remaining from them, and writes each member's new balance
+// and pending points once at the end.
+type creditBatch struct {
+	balance map[int64]int64
+	delta   map[int64]*[2]int64 // balance, pending
+}
+
+func (t *tx) newBatch(ctx context.Context, accruals []loyalty.AccrualBooking) (*creditBatch, error) {
+	b := &creditBatch{balance: map[int64]int64{}, delta: map[int64]*[2]int64{}}
+	var ids []int64
+	for _, a := range accruals {
+		if _, ok := b.balance[a.MemberID]; a.MemberID != 0 && !ok {
+			b.balance[a.MemberID] = 0
+			ids = append(ids, a.MemberID)
+		}
+	}
+	slices.Sort(ids)
+	lock := ""
+	if t.s.engine == Postgres {
+		lock = " ORDER BY id FOR UPDATE"
+	}
+	for start := 0; start < len(ids); start += 500 {
+		part := ids[start:min(start+500, len(ids))]
+		args := make([]any, len(part))
+		for i, id := range part {
+			args[i] = id
+		}
+		rows, err := t.c.QueryContext(ctx, `SELECT id, balance FROM loyalty_members WHERE id IN (?`+
+			strings.Repeat(", ?", len(part)-1)+`)`+lock, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			var id, bal int64
+			if err := rows.Scan(&id, &bal); err != nil {
+				rows.Close()
+				return nil, err
+			}
+			b.balance[id] = bal
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return b, nil
+}
+
+// credit books a credit unless its order's accrual or its idempotency key
+// is booked already.
+func (b *creditBatch) credit(ctx context.Context, t *tx, x loyalty.Txn) (bool, error) {
+	x.Remaining = x.Points
+	next := b.balance[x.MemberID] + x.Points
+	if x.Status == "posted" {
+		x.Remaining = min(x.Points, max(0, next))
+	}
+	var id int64
+	err := t.c.QueryRowContext(ctx, `INSERT INTO loyalty_transactions (member_id, kind, points, status, remaining, qualifying,
+    order_id, reverses_id, reason, detail, idempotency_key, created_by, occurred_at, created_at, available_at, expires_at)
+    VALUES (?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, NULL, ?, ?, ?, ?) ON CONFLICT DO NOTHING RETURNING id`, x.MemberID, x.Kind,
+		x.Points, x.Status, x.Remaining, x.Qualifying, nullID(x.OrderID), x.Reason, x.Detail, nullText(x.Key), x.OccurredAt,
+		x.CreatedAt, x.AvailableAt, nullTime(x.ExpiresAt)).Scan(&id)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, mapErr(err)
+	}
+	d := b.delta[x.MemberID]
+	if d == nil {
+		d = &[2]int64{}
+		b.delta[x.MemberID] = d
+	}
+	if x.Status == "posted" {
+		b.balance[x.MemberID] = next
+		d[0] += x.Points
+	} else {
+		d[1] += x.Points
+	}
+	return true, nil
+}
+
+// flush writes the members' new balances and pending points.
+func (b *creditBatch) flush(ctx context.Context, t *tx) error {
+	ids := make([]int64, 0, len(b.delta))
+	for id := range b.delta {
+		ids = append(ids, id)
+	}
+	slices.Sort(ids)
+	for _, id := range ids {
+		d := b.delta[id]
+		if _, err := t.c.ExecContext(ctx, `UPDATE loyalty_members SET balance = balance + ?, pending = pending + ? WHERE id = ?`,
+			d[0], d[1], id); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// takeLots takes points from a member's posted lots, oldest expiry first
+// (lots without expiry last), the preferred lot first when given, and
+// records the uses; it returns how many points it found.
+func (t *tx) takeLots(ctx context.Context, memberID, debitID, preferred, points int64) (int64, error) {
+	type lot struct{ id, remaining int64 }
+	var lots []lot
+	if preferred != 0 {
+		var r int64
+		err := t.c.QueryRowContext(ctx, `SELECT remaining FROM loyalty_transactions WHERE id = ? AND status = 'posted'`,
+			preferred).Scan(&r)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return 0, err
+		}
+		if r > 0 {
+			lots = append(lots, lot{preferred, r})
+		}
+	}
+	taken := int64(0)
+	for len(lots) > 0 || taken < points {
+		if len(lots) == 0 {
+			rows, err := t.c.QueryContext(ctx, `SELECT id, remaining FROM loyalty_transactions WHERE member_id = ? AND remaining > 0
+    AND status = 'posted' AND id <> ? ORDER BY expires_at IS NULL, expires_at, id LIMIT 100`, memberID, preferred)
+			if err != nil {
+				return 0, err
+			}
+			for rows.Next() {
+				var l lot
+				if err := rows.Scan(&l.id, &l.remaining); err != nil {
+					rows.Close()
+					return 0, err
+				}
+				lots = append(lots, l)
+			}
+			rows.Close()
+			if err := rows.Err(); err != nil {
+				return 0, err
+			}
+			if len(lots) == 0 {
+				return taken, nil
+			}
+		}
+		l := lots[0]
+		lots = lots[1:]
+		n := min(l.remaining, points-taken)
+		if n <= 0 {
+			break
+		}
+		res, err := t.c.ExecContext(ctx, `UPDATE loyalty_transactions SET remaining = remaining - ? WHERE id = ? AND remaining >= ?`,
+			n, l.id, n)
+		if err != nil {
+			return 0, err
+		}
+		if k, _ := res.RowsAffected(); k != 1 {
+			return 0, fmt.Errorf("store: loyalty lot %d changed under a debit", l.id)
+		}
+		if _, err := t.c.ExecContext(ctx, `INSERT INTO loyalty_lot_uses (txn_id, lot_id, points) VALUES (?, ?, ?)`,
+			debitID, l.id, n); err != nil {
+			return 0, err
+		}
+		taken += n
+		if taken == points {
+			break
+		}
+	}
+	return taken, nil
+}
+
+// expireMember expires a member's lots that are due at now.
+func (t *tx) expireMember(ctx context.Context, memberID int64, now time.Time) (int, error) {
+	rows, err := t.c.QueryContext(ctx, `SELECT id, remaining FROM loyalty_transactions WHERE member_id = ? AND remaining > 0
+    AND status = 'posted' AND expires_at <= ? ORDER BY expires_at, id`, memberID, now)
+	if err != nil {
+		return 0, err
+	}
+	type lot struct{ id, remaining int64 }
+	var due []lot
+	for rows.Next() {
+		var l lot
+		if err := rows.Scan(&l.id, &l.remaining); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		due = append(due, l)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	for _, l := range due {
+		if err := t.expireLot(ctx, memberID, l.id, l.remaining, now); err != nil {
+			return 0, err
+		}
+	}
+	return len(due), nil
+}
+
+func (t *tx) expireLot(ctx context.Context, memberID, lotID, remaining int64, now time.Time) error {
+	res, err := t.c.ExecContext(ctx, `UPDATE loyalty_transactions SET remaining = 0 WHERE id = ? AND remaining = ?`, lotID, remaining)
+	if err != nil {
+		return err
+	}
+	if k, _ := res.RowsAffected(); k != 1 {
+		return fmt.Errorf("store: loyalty lot %d changed under its expiry", lotID)
+	}
+	id, err := t.insertTxn(ctx, loyalty.Txn{MemberID: memberID, Kind: loyalty.Expiry, Points: -remaining, Status: "posted",
+		ReversesID: 0, Reason: "Points expired.", OccurredAt: now, CreatedAt: now, AvailableAt: now})
+	if err != nil {
+		return err
+	}
+	if _, err := t.c.ExecContext(ctx, `INSERT INTO loyalty_lot_uses (txn_id, lot_id, points) VALUES (?, ?, ?)`, id, lotID, remaining); err != nil {
+		return err
+	}
+	_, err = t.c.ExecContext(ctx, `UPDATE loyalty_members SET balance = balance - ? WHERE id = ?`, remaining, memberID)
+	return err
+}
+
+// debit books a debit of x.Points (given as a positive number) when the
+// balance covers it, reporting false when it does not.
+func (t *tx) debit(ctx context.Context, x loyalty.Txn) (loyalty.Txn, bool, error) {
+	p := x.Points
+	res, err := t.c.ExecContext(ctx, `UPDATE loyalty_members SET balance = balance - ? WHERE id = ? AND balance >= ?`,
+		p, x.MemberID, p)
+	if err != nil {
+		return x, false, err
+	}
+	if k, _ := res.RowsAffected(); k == 0 {
+		return x, false, nil
+	}
+	x.Points, x.Status, x.Remaining = -p, "posted", 0
+	if x.ID, err = t.insertTxn(ctx, x); err != nil {
+		return x, false, err
+	}
+	got, err := t.takeLots(ctx, x.MemberID, x.ID, 0, p)
+	if err != nil {
+		return x, false, err
+	}
+	if got != p {
+		return x, false, fmt.Errorf("store: member %d: lots hold %d points for a debit of %d; the ledger is inconsistent", x.MemberID, got, p)
+	}
+	return x, true, nil
+}
+
+func (t *tx) txnByKey(ctx context.Context, memberID int64, key string) (loyalty.Txn, bool, error) {
+	if key == "" {
+		return loyalty.Txn{}, false, nil
+	}
+	x, err := scanTxn(t.c.QueryRowContext(ctx, `SELECT `+txnColumns+` WHERE member_id = ? AND idempotency_key = ?`, memberID, key))
+	if errors.Is(err, sql.ErrNoRows) {
+		return x, false, nil
+	}
+	return x, err == nil, err
+}
+
+// Credit books a credit once per idempotency key.
+func (s *Store) Credit(ctx context.Context, x loyalty.Txn, e *audit.Entry) (loyalty.Txn, bool, error) {
+	created := false
+	err := s.inTx(ctx, func(t *tx) error {
+		if err := t.lockRow(ctx, "loyalty_members", x.MemberID); err != nil {
+			return err
+		}
+		old, found, err := t.txnByKey(ctx, x.MemberID, x.Key)
+		if err != nil || found {
+			x, created = old, false
+			return err
+		}
+		if x, err = t.credit(ctx, x); err != nil {
+			return err
+		}
+		created = true
+		if e != nil {
+			e.EntityID = x.MemberID
+			return t.appendAudit(ctx, *e)
+		}
+		return nil
+	})
+	return x, created, err
+}
+
+// Debit books a debit once per idempotency key, after expiring what is due.
+func (s *Store) Debit(ctx context.Context, x loyalty.Txn, now time.Time, e *audit.Entry) (loyalty.Txn, bool, error) {
+	short, created := false, false
+	err := s.inTx(ctx, func(t *tx) error {
+		short, created = false, false
+		if err := t.lockRow(ctx, "loyalty_members", x.MemberID); err != nil {
+			return err
+		}
+		old, found, err := t.txnByKey(ctx, x.MemberID, x.Key)
+		if err != nil || found {
+			x = old
+			return err
+		}
+		if _, err := t.expireMember(ctx, x.MemberID, now); err != nil {
+			return err
+		}
+		var ok bool
+		if x, ok, err = t.debit(ctx, x); err != nil {
+			return err
+		}
+		if !ok {
+			// Nothing but the expiry is written: commit that and report.
+			short = true
+			return nil
+		}
+		created = true
+		if e != nil {
+			e.EntityID = x.MemberID
+			return t.appendAudit(ctx, *e)
+		}
+		return nil
+	})
+	if err == nil && short {
+		err = loyalty.ErrShort
+	}
+	return x, created, err
+}
+
+// Transfer moves points between two members of one program: a debit from
+// the giver's lots, oldest expiry first, and a credit to the receiver that
+// expires when the earliest of those lots would have. Both members' rows
+// are locked in id order; ErrShort when the giver has too few points.
+func (s *Store) Transfer(ctx context.Context, from, to loyalty.Txn, now time.Time, e audit.Entry) (loyalty.Txn, error) {
+	short := false
+	err := s.inTx(ctx, func(t *tx) error {
+		short = false
+		first, second := from.MemberID, to.MemberID
+		if second < first {
+			first, second = second, first
+		}
+		for _, id := range []int64{first, second} {
+			if err := t.lockRow(ctx, "loyalty_members", id); err != nil {
+				return err
+			}
+		}
+		old, found, err := t.txnByKey(ctx, from.MemberID, from.Key)
+		if err != nil || found {
+			from = old
+			return err
+		}
+		if _, err := t.expireMember(ctx, from.MemberID, now); err != nil {
+			return err
+		}
+		var ok bool
+		if from, ok, err = t.debit(ctx, from); err != nil {
+			return err
+		}
+		if !ok {
+			short = true
+			return nil
+		}
+		var earliest sql.NullTime
+		err = t.c.QueryRowContext(ctx, `SELECT l.expires_at FROM loyalty_lot_uses u JOIN loyalty_transactions l ON l.id = u.lot_id
+    WHERE u.txn_id = ? AND l.expires_at IS NOT NULL ORDER BY l.expires_at LIMIT 1`, from.ID).Scan(&earliest)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			return err
+		}
+		to.Points, to.ExpiresAt, to.ReversesID = -from.Points, timeOf(earliest), from.ID
+		if _, err := t.credit(ctx, to); err != nil {
+			return err
+		}
+		e.EntityID = from.MemberID
+		return t.appendAudit(ctx, e)
+	})
+	if err == nil && short {
+		err = loyalty.ErrShort
+	}
+	return from, err
+}
+
+const voucherColumns = `v.id, v.member_id, COALESCE(v.reward_id, 0), COALESCE(r.name, ''), v.txn_id, v.points, v.voucher, v.status,
+    COALESCE(v.order_id, 0), v.created_at, v.used_at FROM loyalty_redemptions v LEFT JOIN loyalty_rewards r ON r.id = v.reward_id`
+
+func scanVoucher(row interface{ Scan(...any) error }) (loyalty.Voucher, error) {
+	var v loyalty.Voucher
+	var used sql.NullTime
+	err := row.Scan(&v.ID, &v.MemberID, &v.RewardID, &v.RewardName, &v.TxnID, &v.Points, &v.Code, &v.Status, &v.OrderID,
+		&v.CreatedAt, &used)
+	v.CreatedAt, v.UsedAt = v.CreatedAt.UTC(), timeOf(used)
+	return v, err
+}
+
+func voucherCode() string {
+	const alphabet = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	for i := range b {
+		b[i] = alphabet[int(b[i])%len(alphabet)]
+	}
+	return "LV-" + string(b[:4]) + "-" + string(b[4:8]) + "-" + string(b[8:])
+}
+
+// RedeemPoints spends points on a reward or a discount and issues its voucher.
+func (s *Store) RedeemPoints(ctx context.Context, v loyalty.Voucher, x loyalty.Txn, now time.Time, e audit.Entry) (loyalty.Voucher, bool, error) {
+	short, created := false, false
+	err := s.inTx(ctx, func(t *tx) error {
+		short, created = false, false
+		if err := t.lockRow(ctx, "loyalty_members", x.MemberID); err != nil {
+			return err
+		}
+		old, found, err := t.txnByKey(ctx, x.MemberID, x.Key)
+		if err != nil {
+			return err
+		}
+		if found {
+			if old.Kind != loyalty.Redemption {
+				return fault.Field("idempotency_key", "was used for another kind of transaction")
+			}
+			v, err = scanVoucher(t.c.QueryRowContext(ctx, `SELECT `+voucherColumns+` WHERE v.txn_id = ?`, old.ID))
+			return err
+		}
+		var status string
+		if err := t.c.QueryRowContext(ctx, `SELECT status FROM loyalty_members WHERE id = ?`, x.MemberID).Scan(&status); err != nil {
+			return mapErr(err)
+		}
+		if status != loyalty.Active {
+			return fault.New(fault.Conflict, "The membership is %s; points cannot be spent.", status)
+		}
+		if _, err := t.expireMember(ctx, x.MemberID, now); err != nil {
+			return err
+		}
+		var ok bool
+		if x, ok, err = t.debit(ctx, x); err != nil {
+			return err
+		}
+		if !ok {
+			short = true
+			return nil
+		}
+		v.Code = voucherCode()
+		var codeID int64
+		if v.RewardID != 0 {
+			res, err := t.c.ExecContext(ctx, `UPDATE loyalty_rewards SET stock = stock - 1 WHERE id = ? AND stock > 0`, v.RewardID)
+			if err != nil {
+				return err
+			}
+			var stock sql.NullInt64
+			var partner string
+			if err := t.c.QueryRowContext(ctx, `SELECT stock, partner, name FROM loyalty_rewards WHERE id = ?`,
+				v.RewardID).Scan(&stock, &partner, &v.RewardName); err != nil {
+				return mapErr(err)
+			}
+			if k, _ := res.RowsAffected(); k == 0 && stock.Valid {
+				return fault.New(fault.Conflict, "The reward is out of stock.")
+			}
+			if partner != "" {
+				err := t.c.QueryRowContext(ctx, `SELECT id, code FROM loyalty_reward_codes WHERE reward_id = ? AND redemption_id IS NULL
+    ORDER BY id LIMIT 1`, v.RewardID).Scan(&codeID, &v.Code)
+				if errors.Is(err, sql.ErrNoRows) {
+					return fault.New(fault.Conflict, "The partner has no codes left for this reward.")
+				}
+				if err != nil {
+					return err
+				}
+			}
+		}
+		v.MemberID, v.TxnID, v.Points, v.Status, v.CreatedAt = x.MemberID, x.ID, -x.Points, "issued", now
+		if err := t.c.QueryRowContext(ctx, `INSERT INTO loyalty_redemptions (member_id, reward_id, txn_id, points, voucher, status,
+    created_at) VALUES (?, ?, ?, ?, ?, 'issued', ?) RETURNING id`, v.MemberID, nullID(v.RewardID), v.TxnID, v.Points, v.Code,
+			now).Scan(&v.ID); err != nil {
+			return mapErr(err)
+		}
+		if codeID != 0 {
+			res, err := t.c.ExecContext(ctx, `UPDATE loyalty_reward_codes SET redemption_id = ? WHERE id = ? AND redemption_id IS NULL`,
+				v.ID, codeID)
+			if err != nil {
+				return err
+			}
+			if k, _ := res.RowsAffected(); k != 1 {
+				return fault.New(fault.Conflict, "The partner code was taken at the same moment; try again.")
+			}
+		}
+		created = true
+		e.EntityID = x.MemberID
+		return t.appendAudit(ctx, e)
+	})
+	if err == nil && short {
+		err = loyalty.ErrShort
+	}
+	return v, created, err
+}
+
+// UseVoucher marks a voucher used by an order.
+func (s *Store) UseVoucher(ctx context.Context, code string, orderID int64, at time.Time) (loyalty.Voucher, error) {
+	var v loyalty.Voucher
+	err := s.inTx(ctx, func(t *tx) error {
+		var err error
+		v, err = scanVoucher(t.c.QueryRowContext(ctx, `SELECT `+voucherColumns+` WHERE v.voucher = ?`, code))
+		if err != nil {
+			return notFoundOr(err, fmt.Sprintf("No voucher has the code %q.", code))
+		}
+		if v.Status != "issued" {
+			return fault.New(fault.Conflict, "The voucher %s is %s already.", code, v.Status)
+		}
+		res, err := t.c.ExecContext(ctx, `UPDATE loyalty_redemptions SET status = 'used', order_id = ?, used_at = ?
+    WHERE id = ? AND status = 'issued'`, nullID(orderID), at, v.ID)
+		if err != nil {
+			return err
+		}
+		if k, _ := res.RowsAffected(); k != 1 {
+			return fault.New(fault.Conflict, "The voucher %s was used at the same moment.", code)
+		}
+		v.Status, v.OrderID, v.UsedAt = "used", orderID, at
+		return nil
+	})
+	return v, err
+}
+
+// Vouchers lists a member's redemptions, newest first.
+func (s *Store) Vouchers(ctx context.Context, memberID int64, limit int) ([]loyalty.Voucher, error) {
+	rows, err := s.readConn().QueryContext(ctx, `SELECT `+voucherColumns+` WHERE v.member_id = ? ORDER BY v.id DESC LIMIT ?`,
+		memberID, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []loyalty.Voucher
+	for rows.Next() {
+		v, err := scanVoucher(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, v)
+	}
+	return out, rows.Err()
+}
+
+// Transactions lists a member's transactions, newest first.
+func (s *Store) Transactions(ctx context.Context, memberID int64, limit int) ([]loyalty.Txn, error) {
+	rows, err := s.readConn().QueryContext(ctx, `SELECT `+txnColumns+` WHERE member_id = ? ORDER BY id DESC LIMIT ?`, memberID, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []loyalty.Txn
+	for rows.Next() {
+		x, err := scanTxn(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, x)
+	}
+	return out, rows.Err()
+}
+
+// reverse takes back points a credit earned: from a pending credit its
+// pending points, from a posted one the balance (which may go below zero)
+// and then its own lot first.
+func (t *tx) reverse(ctx context.Context, lot loyalty.Txn, points, orderID int64, at time.Time) error {
+	q := int64(0)
+	if lot.Points != 0 {
+		q = lot.Qualifying * points / lot.Points
+	}
+	x := loyalty.Txn{MemberID: lot.MemberID, Kind: loyalty.Reversal, Points: -points, Status: lot.Status, Qualifying: -q,
+		OrderID: orderID, ReversesID: lot.ID, Reason: "Goods returned.", OccurredAt: at, CreatedAt: at, AvailableAt: at}
+	if lot.Status == "pending" {
+		if _, err := t.c.ExecContext(ctx, `UPDATE loyalty_transactions SET remaining = remaining - ? WHERE id = ?`, points, lot.ID); err != nil {
+			return err
+		}
+		if _, err := t.c.ExecContext(ctx, `UPDATE loyalty_members SET pending = pending - ? WHERE id = ?`, points, lot.MemberID); err != nil {
+			return err
+		}
+		_, err := t.insertTxn(ctx, x)
+		return err
+	}
+	if _, err := t.c.ExecContext(ctx, `UPDATE loyalty_members SET balance = balance - ? WHERE id = ?`, points, lot.MemberID); err != nil {
+		return err
+	}
+	id, err := t.insertTxn(ctx, x)
+	if err != nil {
+		return err
+	}
+	_, err = t.takeLots(ctx, lot.MemberID, id, lot.ID, points)
+	return err
+}
+
+// BookOrders books a batch of the accrual run.
+func (s *Store) BookOrders(ctx context.Context, p loyalty.Program, accruals []loyalty.AccrualBooking, returns []loyalty.ReturnBooking,
+	cursor int64, now time.Time) ([]int64, error) {
+	var touched []int64
+	err := s.inTx(ctx, func(t *tx) error {
+		touched = touched[:0]
+		// One run books a program's orders at a time: the batch stands only
+		// if the cursor is still where the batch was read from.
+		if err := t.lockRow(ctx, "loyalty_programs", p.ID); err != nil {
+			return err
+		}
+		var at int64
+		if err := t.c.QueryRowContext(ctx, `SELECT order_cursor FROM loyalty_programs WHERE id = ?`, p.ID).Scan(&at); err != nil {
+			return err
+		}
+		if at != p.OrderCursor {
+			return loyalty.ErrStale
+		}
+		b, err := t.newBatch(ctx, accruals)
+		if err != nil {
+			return err
+		}
+		enrolled := map[int64]int64{}
+		for _, a := range accruals {
+			x := a.Txn
+			x.MemberID = a.MemberID
+			if x.MemberID == 0 {
+				x.MemberID = enrolled[a.CustomerID]
+			}
+			if x.MemberID == 0 {
+				id, err := t.enrol(ctx, loyalty.Member{ProgramID: p.ID, CustomerID: a.CustomerID,
+					Number: loyalty.MemberNumber(p.ID, a.CustomerID), Status: loyalty.Active, Source: "purchase", EnrolledAt: now})
+				if err != nil {
+					return err
+				}
+				b.balance[id] = 0
+				if pts := p.Rules.Events["signup"]; pts > 0 {
+					if _, err := b.credit(ctx, t, loyalty.Txn{MemberID: id, Kind: loyalty.BonusKind, Points: pts, Status: "posted",
+						Reason: "Welcome bonus.", Key: "event:signup", OccurredAt: x.OccurredAt, CreatedAt: now, AvailableAt: now,
+						ExpiresAt: expiry(p, now)}); err != nil {
+						return err
+					}
+				}
+				enrolled[a.CustomerID], x.MemberID = id, id
+			}
+			booked, err := b.credit(ctx, t, x)
+			if err != nil {
+				return err
+			}
+			if booked {
+				touched = append(touched, x.MemberID)
+			}
+		}
+		if err := b.flush(ctx, t); err != nil {
+			return err
+		}
+		for _, r := range returns {
+			if err := t.bookReturn(ctx, r, now); err != nil {
+				return err
+			}
+			touched = append(touched, r.MemberID)
+		}
+		if err := t.upgradeTiers(ctx, p, touched, now); err != nil {
+			return err
+		}
+		_, err = t.c.ExecContext(ctx, `UPDATE loyalty_programs SET order_cursor = ? WHERE id = ? AND order_cursor < ?`, cursor, p.ID, cursor)
+		return err
+	})
+	return touched, err
+}
+
+// upgradeTiers moves members up at once when their qualifying amount over
+// the tier period reaches a higher tier; downgrades wait for the review.
+func (t *tx) upgradeTiers(ctx context.Context, p loyalty.Program, members []int64, now time.Time) error {
+	if len(p.Tiers) == 0 || len(members) == 0 {
+		return nil
+	}
+	seen := map[int64]bool{}
+	var ids []int64
+	for _, id := range members {
+		if !seen[id] {
+			seen[id] = true
+			ids = append(ids, id)
+		}
+	}
+	since := p.QualifyingSince(now)
+	for start := 0; start < len(ids); start += 500 {
+		part := ids[start:min(start+500, len(ids))]
+		marks := "?" + strings.Repeat(", ?", len(part)-1)
+		args := []any{since}
+		for _, id := range part {
+			args = append(args, id)
+		}
+		rows, err := t.c.QueryContext(ctx, `SELECT m.id, COALESCE(m.tier_id, 0), COALESCE((SELECT SUM(x.qualifying)
+    FROM loyalty_transactions x WHERE x.member_id = m.id AND x.qualifying <> 0 AND x.occurred_at >= ?), 0)
+    FROM loyalty_members m WHERE m.id IN (`+marks+`)`, args...)
+		if err != nil {
+			return err
+		}
+		type up struct{ member, tier int64 }
+		var ups []up
+		for rows.Next() {
+			var id, tier, q int64
+			if err := rows.Scan(&id, &tier, &q); err != nil {
+				rows.Close()
+				return err
+			}
+			to := p.TierFor(q)
+			if to == nil {
+				continue
+			}
+			if cur := p.Tier(tier); cur == nil || to.Rank > cur.Rank {
+				ups = append(ups, up{id, to.ID})
+			}
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, u := range ups {
+			if _, err := t.c.ExecContext(ctx, `UPDATE loyalty_members SET tier_id = ?, tier_since = ?, tier_notice_at = NULL WHERE id = ?`,
+				u.tier, now, u.member); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+func expiry(p loyalty.Program, from time.Time) time.Time {
+	if p.ExpiryMonths <= 0 {
+		return time.Time{}
+	}
+	return from.AddDate(0, p.ExpiryMonths, 0)
+}
+
+// bookReturn takes back what returned units earned, from the member's
+// latest earlier accruals of each product, each unit once.
+func (t *tx) bookReturn(ctx context.Context, r loyalty.ReturnBooking, now time.Time) error {
+	for _, l := range r.Lines {
+		left := l.Quantity
+		pattern, _ := json.Marshal(l.SKU)
+		rows, err := t.c.QueryContext(ctx, `SELECT `+txnColumns+` WHERE member_id = ? AND kind = 'accrual' AND order_id < ?
+    AND detail LIKE ? ORDER BY id DESC LIMIT 50`, r.MemberID, r.OrderID, `%"sku":`+strings.NewReplacer("%", `\%`, "_", `\_`).Replace(string(pattern))+`%`)
+		if err != nil {
+			return err
+		}
+		var lots []loyalty.Txn
+		for rows.Next() {
+			x, err := scanTxn(rows)
+			if err != nil {
+				rows.Close()
+				return err
+			}
+			lots = append(lots, x)
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		for _, lot := range lots {
+			if left <= 0 {
+				break
+			}
+			var lines []loyalty.LinePoints
+			if err := json.Unmarshal([]byte(lot.Detail), &lines); err != nil {
+				continue
+			}
+			for _, lp := range lines {
+				if lp.SKU != l.SKU || left <= 0 {
+					continue
+				}
+				var before int64
+				err := t.c.QueryRowContext(ctx, `SELECT quantity FROM loyalty_returned WHERE accrual_id = ? AND sku = ?`, lot.ID, l.SKU).Scan(&before)
+				if err != nil && !errors.Is(err, sql.ErrNoRows) {
+					return err
+				}
+				n := min(left, lp.Quantity-before)
+				if n <= 0 {
+					continue
+				}
+				pts := loyalty.ReturnedPoints(lp, before, n)
+				if _, err := t.c.ExecContext(ctx, `INSERT INTO loyalty_returned (accrual_id, sku, quantity) VALUES (?, ?, ?)
+    ON CONFLICT (accrual_id, sku) DO UPDATE SET quantity = loyalty_returned.quantity + excluded.quantity`, lot.ID, l.SKU, n); err != nil {
+					return err
+				}
+				left -= n
+				if pts > 0 {
+					if err := t.reverse(ctx, lot, pts, r.OrderID, now); err != nil {
+						return err
+					}
+					lot.Remaining = max(0, lot.Remaining-pts)
+				}
+			}
+		}
+	}
+	return nil
+}
+
+// ReleaseDue posts the pending credits whose return window has closed,
+// with their pending reversals.
+func (s *Store) ReleaseDue(ctx context.Context, now time.Time, limit int) (int, error) {
+	rows, err := s.readConn().QueryContext(ctx, `SELECT id, member_id FROM loyalty_transactions WHERE status = 'pending'
+    AND available_at <= ? AND reverses_id IS NULL ORDER BY available_at LIMIT ?`, now, limit)
+	if err != nil {
+		return 0, err
+	}
+	type due struct{ id, member int64 }
+	var list []due
+	for rows.Next() {
+		var d due
+		if err := rows.Scan(&d.id, &d.member); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		list = append(list, d)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	n := 0
+	for start := 0; start < len(list); start += 200 {
+		batch := list[start:min(start+200, len(list))]
+		err := s.inTx(ctx, func(t *tx) error {
+			n0 := 0
+			for _, d := range batch {
+				if err := t.lockRow(ctx, "loyalty_members", d.member); err != nil {
+					return err
+				}
+				var points, remaining int64
+				err := t.c.QueryRowContext(ctx, `SELECT points, remaining FROM loyalty_transactions WHERE id = ? AND status = 'pending'`,
+					d.id).Scan(&points, &remaining)
+				if errors.Is(err, sql.ErrNoRows) {
+					continue // released by another instance
+				}
+				if err != nil {
+					return err
+				}
+				if _, err := t.c.ExecContext(ctx, `UPDATE loyalty_transactions SET status = 'posted' WHERE (id = ? OR reverses_id = ?)
+    AND status = 'pending'`, d.id, d.id); err != nil {
+					return err
+				}
+				var bal int64
+				if err := t.c.QueryRowContext(ctx, `UPDATE loyalty_members SET balance = balance + ?, pending = pending - ? WHERE id = ?
+    RETURNING balance`, remaining, remaining, d.member).Scan(&bal); err != nil {
+					return err
+				}
+				if keep := min(remaining, max(0, bal)); keep != remaining {
+					if _, err := t.c.ExecContext(ctx, `UPDATE loyalty_transactions SET remaining = ? WHERE id = ?`, keep, d.id); err != nil {
+						return err
+					}
+				}
+				n0++
+			}
+			n += n0
+			return nil
+		})
+		if err != nil {
+			return n, err
+		}
+	}
+	return n, nil
+}
+
+// ExpireDue expires due lots, a batch of members per transaction, each lot
+// once (a lot is re-read under its member's lock).
+func (s *Store) ExpireDue(ctx context.Context, now time.Time, limit int) (int, error) {
+	rows, err := s.readConn().QueryContext(ctx, `SELECT DISTINCT member_id FROM loyalty_transactions WHERE remaining > 0
+    AND status = 'posted' AND expires_at <= ? LIMIT ?`, now, limit)
+	if err != nil {
+		return 0, err
+	}
+	var members []int64
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		members = append(members, id)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	n := 0
+	for start := 0; start < len(members); start += 200 {
+		batch := members[start:min(start+200, len(members))]
+		k := 0
+		err := s.inTx(ctx, func(t *tx) error {
+			k = 0
+			for _, m := range batch {
+				if err := t.lockRow(ctx, "loyalty_members", m); err != nil {
+					return err
+				}
+				got, err := t.expireMember(ctx, m, now)
+				if err != nil {
+					return err
+				}
+				k += got
+			}
+			return nil
+		})
+		if err != nil {
+			return n, err
+		}
+		n += k
+	}
+	return n, nil
+}
