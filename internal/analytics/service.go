@@ -61,6 +61,7 @@ type Store interface {
 	ComputeRFM(ctx context.Context, at time.Time) (map[string]int, error)
 	CustomerRFM(ctx context.Context, customerID int64) (RFM, error)
 	ChurnStore
+	RecStore
 }
 
 // Customers is what the service needs of the customer service.

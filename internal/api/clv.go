@@ -209,9 +209,69 @@ func (s *server) registerCLV(api huma.API) {
 			} else if !fault.Is(err, fault.NotFound) {
 				return nil, s.fail(ctx, "predictions", err)
 			}
+			recs, err := s.Analytics.CustomerRecommendations(ctx, a, in.ID, 5)
+			if err != nil {
+				return nil, s.fail(ctx, "predictions", err)
+			}
+			out.Recommendations = recommendationsJSON(recs)
 			out.CustomerID = in.ID
 			return &struct{ Body PredictionsJSON }{out}, nil
 		})
+	huma.Register(api, huma.Operation{OperationID: "customer-recommendations", Method: http.MethodGet,
+		Path: "/customers/{id}/recommendations", Summary: "The products to offer a customer next, each with its reason", Tags: tags},
+		func(ctx context.Context, in *struct {
+			ID    int64 `path:"id"`
+			Limit int   `query:"limit" minimum:"1" maximum:"50" default:"10"`
+		}) (*struct{ Body []RecommendationJSON }, error) {
+			recs, err := s.Analytics.CustomerRecommendations(ctx, actorFrom(ctx), in.ID, in.Limit)
+			if err != nil {
+				return nil, s.fail(ctx, "recommendations", err)
+			}
+			return &struct{ Body []RecommendationJSON }{recommendationsJSON(recs)}, nil
+		})
+	huma.Register(api, huma.Operation{OperationID: "build-recommendations", Method: http.MethodPost,
+		Path: "/analytics/recommendations/build", Summary: "Learn which products are bought together from the order history now",
+		Tags: tags},
+		func(ctx context.Context, _ *struct{}) (*struct{ Body RecModelJSON }, error) {
+			m, err := s.Analytics.BuildRecommendationsNow(ctx, actorFrom(ctx))
+			if err != nil {
+				return nil, s.fail(ctx, "build recommendations", err)
+			}
+			return &struct{ Body RecModelJSON }{RecModelJSON{ID: m.ID, BuiltAt: m.BuiltAt, Customers: m.Customers,
+				Products: m.Products, Pairs: m.Pairs}}, nil
+		})
+}
+
+// RecModelJSON is a build of the recommendations.
+type RecModelJSON struct {
+	ID        int64     `json:"id"`
+	BuiltAt   time.Time `json:"built_at"`
+	Customers int       `json:"customers" doc:"Customers whose purchases were read."`
+	Products  int       `json:"products" doc:"Products bought by them."`
+	Pairs     int       `json:"pairs" doc:"Product-to-product neighbours kept."`
+}
+
+// RecommendationJSON is a product to offer a customer and why.
+type RecommendationJSON struct {
+	SKU       string  `json:"sku"`
+	Name      string  `json:"name"`
+	Category  string  `json:"category,omitempty"`
+	Price     float64 `json:"price"`
+	Currency  string  `json:"currency,omitempty"`
+	Kind      string  `json:"kind" enum:"bought_with,buy_again,popular"`
+	Reason    string  `json:"reason"`
+	Score     float64 `json:"score"`
+	Available bool    `json:"available"`
+}
+
+func recommendationsJSON(recs []analytics.ProductRecommendation) []RecommendationJSON {
+	out := make([]RecommendationJSON, 0, len(recs))
+	for _, r := range recs {
+		out = append(out, RecommendationJSON{SKU: r.Product.SKU, Name: r.Product.Name, Category: r.Product.Category,
+			Price: float64(r.Product.Price) / analytics.Scale, Currency: r.Product.Currency, Kind: r.Kind, Reason: r.Reason,
+			Score: r.Score, Available: r.Product.Available})
+	}
+	return out
 }
 
 // PredictionsJSON gathers what the models say of a customer; a part the
@@ -223,4 +283,6 @@ type PredictionsJSON struct {
 	ChurnRisk    *float64         `json:"churn_risk,omitempty"`
 	ChurnReasons []string         `json:"churn_reasons,omitempty"`
 	RFMSegment   string           `json:"rfm_segment,omitempty"`
+	// Recommendations: the next best offers, with reasons.
+	Recommendations []RecommendationJSON `json:"recommendations"`
 }

@@ -18,6 +18,7 @@ type ProductJSON struct {
 	Price     float64     `json:"price"`
 	Currency  string      `json:"currency,omitempty"`
 	Active    bool        `json:"active"`
+	OneTime   bool        `json:"one_time" doc:"Bought once for good (never recommended to a customer who owns it)."`
 	OnHand    int64       `json:"on_hand" doc:"Over all locations."`
 	Available bool        `json:"available"`
 	Stock     []StockJSON `json:"stock,omitempty"`
@@ -33,7 +34,7 @@ type StockJSON struct {
 
 func productJSON(p sales.Product) ProductJSON {
 	j := ProductJSON{SKU: p.SKU, Name: p.Name, Category: p.Category, Price: float64(p.Price) / sales.Scale,
-		Currency: p.Currency, Active: p.Active, OnHand: p.OnHand, Available: p.Available(), UpdatedAt: p.UpdatedAt}
+		Currency: p.Currency, Active: p.Active, OneTime: p.OneTime, OnHand: p.OnHand, Available: p.Available(), UpdatedAt: p.UpdatedAt}
 	for _, l := range p.Stock {
 		j.Stock = append(j.Stock, StockJSON{Location: l.Location, OnHand: l.OnHand})
 	}
@@ -68,12 +69,13 @@ func (s *server) registerProducts(api huma.API) {
 				Price    float64 `json:"price" minimum:"0"`
 				Currency string  `json:"currency,omitempty" maxLength:"3"`
 				Active   *bool   `json:"active,omitempty" doc:"Default true."`
+				OneTime  bool    `json:"one_time,omitempty" doc:"Bought once for good: never recommended to a customer who owns it."`
 			}
 		}) (*struct{ Body ProductJSON }, error) {
 			price, _ := sales.ToScaled(in.Body.Price)
 			active := in.Body.Active == nil || *in.Body.Active
 			p, err := s.Catalogue.SaveProduct(ctx, actorFrom(ctx), sales.Product{SKU: in.SKU, Name: in.Body.Name,
-				Category: in.Body.Category, Price: price, Currency: in.Body.Currency, Active: active})
+				Category: in.Body.Category, Price: price, Currency: in.Body.Currency, Active: active, OneTime: in.Body.OneTime})
 			if err != nil {
 				return nil, s.fail(ctx, "save product", err)
 			}

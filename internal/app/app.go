@@ -270,6 +270,11 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, version strin
 			} else {
 				return err
 			}
+			if rm, err := a.Analytics.BuildRecommendations(ctx); err != nil {
+				return err
+			} else {
+				a.Log.Info("recommendations built", "customers", rm.Customers, "products", rm.Products, "pairs", rm.Pairs)
+			}
 			m, err := a.Analytics.Fit(ctx, time.Time{}, 52)
 			if fault.Is(err, fault.Conflict) {
 				a.Log.Info("lifetime value models not fitted", "reason", err.Error())

@@ -11,12 +11,12 @@ import (
 	"github.com/scrms/scrms/internal/sales"
 )
 
-const productColumns = `p.id, p.sku, p.name, p.category, p.price, p.currency, p.active, p.updated_at,
+const productColumns = `p.id, p.sku, p.name, p.category, p.price, p.currency, p.active, p.one_time, p.updated_at,
     COALESCE((SELECT SUM(s.on_hand) FROM product_stock s WHERE s.product_id = p.id), 0)`
 
 func scanProduct(row interface{ Scan(...any) error }) (sales.Product, error) {
 	var p sales.Product
-	err := row.Scan(&p.ID, &p.SKU, &p.Name, &p.Category, &p.Price, &p.Currency, &p.Active, &p.UpdatedAt, &p.OnHand)
+	err := row.Scan(&p.ID, &p.SKU, &p.Name, &p.Category, &p.Price, &p.Currency, &p.Active, &p.OneTime, &p.UpdatedAt, &p.OnHand)
 	p.UpdatedAt = p.UpdatedAt.UTC()
 	return p, err
 }
@@ -25,11 +25,11 @@ func scanProduct(row interface{ Scan(...any) error }) (sales.Product, error) {
 func (s *Store) UpsertProduct(ctx context.Context, p sales.Product, at time.Time, e audit.Entry) (sales.Product, error) {
 	err := s.inTx(ctx, func(t *tx) error {
 		var id int64
-		if err := t.c.QueryRowContext(ctx, `INSERT INTO products (sku, name, category, price, currency, active, created_at,
-    updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+		if err := t.c.QueryRowContext(ctx, `INSERT INTO products (sku, name, category, price, currency, active, one_time,
+    created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
 ON CONFLICT (sku) DO UPDATE SET name = excluded.name, category = excluded.category, price = excluded.price,
-    currency = excluded.currency, active = excluded.active, updated_at = excluded.updated_at RETURNING id`,
-			p.SKU, p.Name, p.Category, p.Price, p.Currency, p.Active, at, at).Scan(&id); err != nil {
+    currency = excluded.currency, active = excluded.active, one_time = excluded.one_time, updated_at = excluded.updated_at
+RETURNING id`, p.SKU, p.Name, p.Category, p.Price, p.Currency, p.Active, p.OneTime, at, at).Scan(&id); err != nil {
 			return mapErr(err)
 		}
 		e.EntityID = id

@@ -463,6 +463,11 @@ func (s *site) customerProfile(w http.ResponseWriter, r *http.Request, a auth.Ac
 				return err
 			}
 		}
+		if s.Analytics != nil && a.Can(auth.SalesRead) {
+			if p.Offers, err = s.Analytics.RecommendFor(ctx, id, 5); err != nil {
+				return err
+			}
+		}
 		deals, err := s.Sales.List(ctx, a, sales.Filter{CustomerID: id, Open: true, Limit: 10})
 		if err != nil {
 			return err

@@ -1012,6 +1012,15 @@ type Product struct {
 	Active    bool
 	CreatedAt time.Time
 	UpdatedAt time.Time
+	OneTime   bool
+	Buyers    int64
+}
+
+type ProductNeighbour struct {
+	ProductID   int64
+	NeighbourID int64
+	Score       float64
+	Together    int64
 }
 
 type ProductStock struct {
@@ -1071,6 +1080,14 @@ type QuoteLine struct {
 	UnitPrice   int64
 	Discount    int64
 	LineTotal   int64
+}
+
+type RecModel struct {
+	ID        int64
+	BuiltAt   time.Time
+	Customers int64
+	Products  int64
+	Pairs     int64
 }
 
 type SalesTarget struct {
