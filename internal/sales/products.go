@@ -20,7 +20,7 @@ type Product struct {
 	Price     int64 // ten-thousandths
 	Currency  string
 	Active    bool
-	OneTime   bool // bought once for good: never recommended to an owner
+	OneTime   bool  // bought once for good: never recommended to an owner
 	OnHand    int64 // over all locations
 	Stock     []StockLevel
 	UpdatedAt time.Time
