@@ -20,7 +20,7 @@ type TemplateJSON struct {
 	Purpose   string            `json:"purpose,omitempty" enum:"marketing,transactional," doc:"Transactional emails ignore marketing opt-outs. Default marketing."`
 	Subject   string            `json:"subject,omitempty" maxLength:"250" doc:"May use {{first_name}} and the other fields (email)."`
 	Preheader string            `json:"preheader,omitempty" maxLength:"250"`
-	Blocks    []marketing.Block `json:"blocks,omitempty" maxItems:"50" doc:"heading, text, image, button, offer, divider; texts may use {{field}} and {{#if field}}…{{else}}…{{/if}} (email)."`
+	Blocks    []marketing.Block `json:"blocks,omitempty" maxItems:"50" doc:"heading, text, image, button, offer, products (count: 1-6 recommended products, url: product page with {sku}), divider; texts may use {{field}} and {{#if field}}…{{else}}…{{/if}} (email)."`
 	SMS       *SMSInfoJSON      `json:"sms,omitempty" readOnly:"true" doc:"How the text travels as an SMS."`
 	TextBody  string            `json:"text_body,omitempty" maxLength:"100000" doc:"The plain-text part; empty generates it from the blocks."`
 }

@@ -229,6 +229,20 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, version strin
 		}
 		return f, nil
 	}
+	a.Marketing.Products = func(ctx context.Context, customerID int64, n int) ([]marketing.ProductCard, error) {
+		recs, err := a.Analytics.RecommendFor(ctx, customerID, n)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]marketing.ProductCard, len(recs))
+		for i, r := range recs {
+			out[i] = marketing.ProductCard{SKU: r.Product.SKU, Name: r.Product.Name, Reason: r.Reason}
+			if r.Product.Price > 0 {
+				out[i].Price = strings.TrimSpace(sales.FormatScaled(r.Product.Price) + " " + r.Product.Currency)
+			}
+		}
+		return out, nil
+	}
 	a.Marketing.Consent = func(ctx context.Context, customerID int64, channel, status, source, proof, ip string) error {
 		_, err := a.Customers.RecordConsent(ctx, auth.System("campaigns"), customerID, customer.ConsentInput{Purpose: "marketing",
 			Channel: channel, Status: status, Source: source, Proof: proof, IP: ip})

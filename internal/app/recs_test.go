@@ -140,6 +140,17 @@ func TestProductRecommendations(t *testing.T) {
 		if rs, ok := p.JSON["recommendations"].([]any); !ok || len(rs) == 0 || rs[0].(map[string]any)["sku"] != "MUG" {
 			t.Fatalf("predictions: %s", p.Raw)
 		}
+		// An email's products block shows the customer's own recommendations.
+		tpl := h.Do("POST", "/templates", h.AdminToken, map[string]any{"name": "Picks", "subject": "For you, {{first_name}}",
+			"blocks": []map[string]any{{"type": "text", "text": "Hello {{first_name}}"},
+				{"type": "products", "count": 2, "text": "Picked for you", "url": "https://shop.example/p/{sku}"}}})
+		wantStatus(t, tpl, http.StatusCreated)
+		pv := h.Do("GET", fmt.Sprintf("/templates/%d/preview?customer_id=%d", tpl.ID(), mugOnly), h.AdminToken, nil)
+		wantStatus(t, pv, http.StatusOK)
+		if html, _ := pv.JSON["html"].(string); !strings.Contains(html, "https://shop.example/p/COAST") ||
+			!strings.Contains(html, "Often bought with Blue mug") || strings.Count(html, "https://shop.example/p/") != 2 {
+			t.Fatalf("preview: %s", pv.Raw)
+		}
 		admin := signIn(t, h, "admin@example.com", "correct horse battery")
 		if st, body, _ := get(t, admin, fmt.Sprintf("%s/customers/%d", h.Server.URL, mugOnly)); st != http.StatusOK ||
 			!strings.Contains(body, "Next best offers") || !strings.Contains(body, `data-offer="COAST"`) ||

@@ -1,6 +1,7 @@
 package marketing
 
 import (
+	"strconv"
 	"strings"
 
 	"github.com/scrms/scrms/internal/fault"
@@ -14,6 +15,7 @@ import (
 //	[image https://example.com/kettle.jpg | A blue kettle]
 //	[button Shop now | https://example.com/sale]
 //	[offer Code SPRING15 | https://example.com/offer]
+//	[products 3 Picked for you | https://example.com/p/{sku}]
 //	---
 //
 // "---" is a divider; text lines between the others make one text block.
@@ -46,8 +48,15 @@ func ParseDesign(text string) ([]Block, error) {
 				blocks = append(blocks, Block{Type: "image", URL: a, Alt: b})
 			case "button", "offer":
 				blocks = append(blocks, Block{Type: kind, Text: a, URL: b})
+			case "products":
+				count, title, _ := strings.Cut(a, " ")
+				c, err := strconv.Atoi(count)
+				if err != nil || c < 1 || c > MaxProducts {
+					return nil, fault.Field("design", "line %d: [products N title | product page URL with {sku}] needs N from 1 to %d", n+1, MaxProducts)
+				}
+				blocks = append(blocks, Block{Type: kind, Count: c, Text: strings.TrimSpace(title), URL: b})
 			default:
-				return nil, fault.Field("design", "line %d: [%s …] is not a block; use [image URL | text], [button text | URL] or [offer text | URL]", n+1, kind)
+				return nil, fault.Field("design", "line %d: [%s …] is not a block; use [image URL | text], [button text | URL], [offer text | URL] or [products N title | URL]", n+1, kind)
 			}
 		default:
 			para = append(para, line)
@@ -73,6 +82,8 @@ func FormatDesign(blocks []Block) string {
 			b.WriteString("[image " + blk.URL + " | " + blk.Alt + "]\n")
 		case "button", "offer":
 			b.WriteString("[" + blk.Type + " " + blk.Text + " | " + blk.URL + "]\n")
+		case "products":
+			b.WriteString(strings.TrimRight("[products "+strconv.Itoa(productCount(blk))+" "+blk.Text, " ") + " | " + blk.URL + "]\n")
 		default:
 			b.WriteString(blk.Text + "\n")
 		}

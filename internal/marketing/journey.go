@@ -413,7 +413,11 @@ func (s *Service) journeyEmail(ctx context.Context, customerID, templateID int64
 	if t.Purpose != "transactional" {
 		unsub = s.trackURL(customerID, kindUnsubscribeCustomer, 0)
 	}
-	out := c.Render(fields, nil, unsub)
+	products, err := s.productsFor(ctx, c, customerID)
+	if err != nil {
+		return "", err
+	}
+	out := c.RenderFor(fields, products, nil, unsub, "")
 	msg := mail.Rich{To: fields["email"], Subject: out.Subject, Text: out.Text, HTML: out.HTML}
 	if unsub != "" {
 		msg.Headers = map[string]string{"List-Unsubscribe": "<" + unsub + ">", "List-Unsubscribe-Post": "List-Unsubscribe=One-Click"}

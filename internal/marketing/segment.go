@@ -75,6 +75,18 @@ type Service struct {
 	Lease time.Duration
 	// Fields reads a customer's template fields, as the actor may see them.
 	Fields func(ctx context.Context, a auth.Actor, customerID int64) (map[string]string, error)
+	// Products, when set, recommends products to a customer for the
+	// products blocks of emails.
+	Products func(ctx context.Context, customerID int64, n int) ([]ProductCard, error)
+}
+
+// productsFor returns the products a template shows a customer.
+func (s *Service) productsFor(ctx context.Context, tpl *Compiled, customerID int64) ([]ProductCard, error) {
+	n := tpl.Products()
+	if n == 0 || s.Products == nil || customerID == 0 {
+		return nil, nil
+	}
+	return s.Products(ctx, customerID, n)
 }
 
 // SetJobs connects the background jobs (built after the service).

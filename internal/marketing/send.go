@@ -22,7 +22,11 @@ type link interface {
 type emailLink struct{ conn *mail.Conn }
 
 func (l emailLink) deliver(ctx context.Context, s *Service, c Campaign, tpl *Compiled, r Recipient) error {
-	return l.conn.Send(ctx, s.message(c, tpl, r))
+	m, err := s.message(ctx, c, tpl, r)
+	if err != nil {
+		return err
+	}
+	return l.conn.Send(ctx, m)
 }
 
 func (l emailLink) Close() error { return l.conn.Close() }
@@ -262,14 +266,18 @@ func (s *Service) sendBatch(ctx context.Context, c Campaign, tpl *Compiled, vari
 
 // message writes a recipient's email: personalised, links tracked, with
 // one-click unsubscribe headers.
-func (s *Service) message(c Campaign, tpl *Compiled, r Recipient) mail.Rich {
+func (s *Service) message(ctx context.Context, c Campaign, tpl *Compiled, r Recipient) (mail.Rich, error) {
+	products, err := s.productsFor(ctx, tpl, r.CustomerID)
+	if err != nil {
+		return mail.Rich{}, fmt.Errorf("marketing: products for customer %d: %w", r.CustomerID, err)
+	}
 	unsub := s.trackURL(r.MessageID, kindUnsubscribe, 0)
 	links := func(i int, target string) string { return s.trackURL(r.MessageID, kindClick, i) }
 	prefs := ""
 	if s.BaseURL != "" {
 		prefs = strings.TrimRight(s.BaseURL, "/") + "/portal/preferences"
 	}
-	out := tpl.RenderWith(r.Fields, links, unsub, prefs)
+	out := tpl.RenderFor(r.Fields, products, links, unsub, prefs)
 	html := out.HTML
 	if pixel := s.trackURL(r.MessageID, kindOpen, 0); pixel != "" {
 		// The open pixel goes just before the end of the body.
@@ -279,5 +287,5 @@ func (s *Service) message(c Campaign, tpl *Compiled, r Recipient) mail.Rich {
 		"List-Unsubscribe":      "<" + unsub + ">",
 		"List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
 		"X-SCRMS-Campaign":      strconv.FormatInt(c.ID, 10),
-	}}
+	}}, nil
 }

@@ -35,14 +35,28 @@ type Template struct {
 
 // Block is one part of an email's layout.
 type Block struct {
-	Type string `json:"type"` // heading, text, image, button, offer, divider
+	Type string `json:"type"` // heading, text, image, button, offer, products, divider
 	Text string `json:"text,omitempty"`
-	URL  string `json:"url,omitempty"` // image source, button or offer link
+	URL  string `json:"url,omitempty"` // image source, button or offer link; for products, the product page with {sku}
 	Alt  string `json:"alt,omitempty"` // image description
+	// Count is how many recommended products a products block shows.
+	Count int `json:"count,omitempty"`
 }
 
 // BlockTypes are the blocks the designer offers.
-var BlockTypes = []string{"heading", "text", "image", "button", "offer", "divider"}
+var BlockTypes = []string{"heading", "text", "image", "button", "offer", "products", "divider"}
+
+// MaxProducts is the most products a products block shows.
+const MaxProducts = 6
+
+// ProductCard is a product recommended to a recipient, for a products
+// block: its name, price as text, reason and SKU.
+type ProductCard struct {
+	SKU    string
+	Name   string
+	Price  string
+	Reason string
+}
 
 // TemplateFields are the recipient's fields a template may use.
 var TemplateFields = []string{"first_name", "last_name", "name", "email", "city", "country", "customer_id"}
@@ -185,8 +199,11 @@ func (t Template) Compile() (*Compiled, error) {
 		if !slices.Contains(BlockTypes, b.Type) {
 			return nil, fault.Field("blocks", "block %d: the type must be one of %s", i+1, strings.Join(BlockTypes, ", "))
 		}
+		if b.Type == "products" && (b.Count < 0 || b.Count > MaxProducts) {
+			return nil, fault.Field("blocks", "block %d: a products block shows 1 to %d products", i+1, MaxProducts)
+		}
 		if b.URL != "" {
-			if u, err := url.Parse(b.URL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
+			if u, err := url.Parse(strings.ReplaceAll(b.URL, "{sku}", "sku")); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
 				return nil, fault.Field("blocks", "block %d: the link must be an http(s) address", i+1)
 			}
 		}
@@ -200,6 +217,25 @@ func (t Template) Compile() (*Compiled, error) {
 		c.blocks = append(c.blocks, cb)
 	}
 	return c, nil
+}
+
+// Products is how many recommended products the template shows (the
+// largest products block; 0 for none).
+func (c *Compiled) Products() int {
+	n := 0
+	for _, b := range c.blocks {
+		if b.Type == "products" {
+			n = max(n, productCount(b.Block))
+		}
+	}
+	return n
+}
+
+func productCount(b Block) int {
+	if b.Count <= 0 {
+		return 3
+	}
+	return b.Count
 }
 
 // Rendered is an email written for one recipient.
@@ -221,6 +257,12 @@ func (c *Compiled) Render(fields map[string]string, link Links, footer string) R
 // RenderWith is Render with a link to the customer's preferences in the
 // footer as well ("" for none).
 func (c *Compiled) RenderWith(fields map[string]string, link Links, footer, prefs string) Rendered {
+	return c.RenderFor(fields, nil, link, footer, prefs)
+}
+
+// RenderFor is RenderWith with the products recommended to the recipient
+// for products blocks (a block with none is left out).
+func (c *Compiled) RenderFor(fields map[string]string, products []ProductCard, link Links, footer, prefs string) Rendered {
 	var b strings.Builder
 	render(&b, c.subject, fields, plain)
 	r := Rendered{Subject: strings.Join(strings.Fields(b.String()), " ")}
@@ -247,8 +289,39 @@ func (c *Compiled) RenderWith(fields map[string]string, link Links, footer, pref
 		var text strings.Builder
 		render(&text, blk.text, fields, plain)
 		body := text.String()
+		if blk.Type == "products" && len(products) == 0 {
+			continue
+		}
 		h.WriteString(`<tr><td style="padding:12px 24px">`)
 		switch blk.Type {
+		case "products":
+			title := body
+			if title == "" {
+				title = "Picked for you"
+			}
+			h.WriteString(`<h2 style="font-size:18px;margin:0 0 8px">` + esc(title) + `</h2>`)
+			t.WriteString(title + "\n")
+			for i, p := range products {
+				if i == productCount(blk.Block) {
+					break
+				}
+				h.WriteString(`<p style="font-size:15px;line-height:1.4;margin:0 0 10px">`)
+				name := esc(p.Name)
+				if blk.URL != "" {
+					target := strings.ReplaceAll(blk.URL, "{sku}", url.PathEscape(p.SKU))
+					name = `<a href="` + esc(target) + `" style="color:#1d4ed8">` + name + `</a>`
+					t.WriteString("- " + p.Name + " " + p.Price + ": " + target + "\n")
+				} else {
+					t.WriteString("- " + p.Name + " " + p.Price + "\n")
+				}
+				h.WriteString(`<strong>` + name + `</strong> ` + esc(p.Price))
+				if p.Reason != "" {
+					h.WriteString(`<br><span style="color:#61707d;font-size:13px">` + esc(p.Reason) + `</span>`)
+					t.WriteString("  " + p.Reason + "\n")
+				}
+				h.WriteString(`</p>`)
+			}
+			t.WriteString("\n")
 		case "heading":
 			h.WriteString(`<h1 style="font-size:24px;margin:0">` + esc(body) + `</h1>`)
 			t.WriteString(strings.ToUpper(body) + "\n\n")
@@ -435,7 +508,11 @@ func (s *Service) PreviewTemplate(ctx context.Context, a auth.Actor, id, custome
 			return Rendered{}, err
 		}
 	}
-	return c.Render(fields, nil, ""), nil
+	products, err := s.productsFor(ctx, c, customerID)
+	if err != nil {
+		return Rendered{}, err
+	}
+	return c.RenderFor(fields, products, nil, "", ""), nil
 }
 
 // SendTest sends a template to one address, written for a customer (0:

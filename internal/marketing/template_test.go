@@ -103,3 +103,45 @@ func TestDesignTextRoundTrip(t *testing.T) {
 		t.Errorf("an unknown block: %v", err)
 	}
 }
+
+// A products block shows the products recommended to the recipient, as
+// many as it asks for, linked to their pages, with the reasons; with none
+// to show, the block is left out; the text form reads and writes it.
+func TestProductsBlock(t *testing.T) {
+	blocks, err := ParseDesign("# Hello\n[products 2 You may also like | https://shop.example/p/{sku}]\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := Block{Type: "products", Count: 2, Text: "You may also like", URL: "https://shop.example/p/{sku}"}
+	if len(blocks) != 2 || blocks[1] != want {
+		t.Fatalf("blocks %+v", blocks)
+	}
+	if again, err := ParseDesign(FormatDesign(blocks)); err != nil || again[1] != want {
+		t.Fatalf("round trip %+v %v", again, err)
+	}
+	for _, bad := range []string{"[products 0 | https://x.example]", "[products 7 | https://x.example]", "[products many]"} {
+		if _, err := ParseDesign(bad); err == nil || !strings.Contains(err.Error(), "1 to 6") {
+			t.Errorf("%s: %v", bad, err)
+		}
+	}
+	c, err := Template{Subject: "Hi", Blocks: blocks}.Compile()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.Products() != 2 {
+		t.Fatalf("the template asks for %d products", c.Products())
+	}
+	cards := []ProductCard{{SKU: "A 1", Name: "Mug <blue>", Price: "8.00 EUR", Reason: "Often bought with Teapot"},
+		{SKU: "B", Name: "Coasters", Reason: "Popular with customers"}, {SKU: "C", Name: "Third"}}
+	r := c.RenderFor(nil, cards, nil, "", "")
+	if !strings.Contains(r.HTML, `<a href="https://shop.example/p/A%201"`) || !strings.Contains(r.HTML, "Mug &lt;blue&gt;") ||
+		!strings.Contains(r.HTML, "Often bought with Teapot") || !strings.Contains(r.HTML, "Coasters") || strings.Contains(r.HTML, "Third") {
+		t.Fatalf("html:\n%s", r.HTML)
+	}
+	if !strings.Contains(r.Text, "You may also like\n- Mug <blue> 8.00 EUR: https://shop.example/p/A%201\n  Often bought with Teapot\n") {
+		t.Fatalf("text:\n%s", r.Text)
+	}
+	if empty := c.RenderFor(nil, nil, nil, "", ""); strings.Contains(empty.HTML, "You may also like") {
+		t.Fatal("a products block with no products was written")
+	}
+}

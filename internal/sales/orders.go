@@ -261,6 +261,9 @@ func (s *OrderService) commit(ctx context.Context, a auth.Actor, orders []Order,
 	return s.store.CommitOrders(ctx, orders, entries, job, rejects)
 }
 
+// FormatScaled writes an amount in ten-thousandths with two decimals.
+func FormatScaled(v int64) string { return formatScaled(v) }
+
 func formatScaled(v int64) string {
 	sign := ""
 	if v < 0 {
