@@ -54,8 +54,10 @@ type options struct {
 	onlySeg     bool
 	// loyaltyOrders are loaded and booked by one loyalty run (with
 	// onlyLoyalty, alone on an existing database).
-	loyaltyOrders int
-	onlyLoyalty   bool
+	loyaltyOrders   int
+	onlyLoyalty     bool
+	analyticsOrders int
+	onlyAnalytics   bool
 }
 
 func main() {
@@ -75,6 +77,8 @@ func main() {
 	flag.BoolVar(&o.onlySeg, "only-segments", false, "measure the segment counts only (with -reuse, on an existing database)")
 	flag.BoolVar(&o.onlyCamp, "only-campaign", false, "measure the campaign only (with -reuse, on an existing database)")
 	flag.IntVar(&o.loyaltyOrders, "loyalty-orders", 1000000, "orders imported and then booked by one loyalty run (0 skips)")
+	flag.IntVar(&o.analyticsOrders, "analytics-orders", 5000000, "orders imported for the analytics measurements (-only-analytics)")
+	flag.BoolVar(&o.onlyAnalytics, "only-analytics", false, "measure the analytics only: the nightly run and per-customer recommendations")
 	flag.BoolVar(&o.onlyLoyalty, "only-loyalty", false, "measure the loyalty accrual only (with -reuse, on an existing database)")
 	flag.BoolVar(&o.reuse, "reuse", false, "SQLite: reuse the database of an earlier run of the same size (skips and does not report the load)")
 	flag.Parse()
@@ -159,6 +163,13 @@ func measure(o options, bin string, env []string, rows []row) error {
 		printTable(o, append(rows, got...))
 		return nil
 	}
+	if o.onlyAnalytics {
+		got, err := analyticsPrepare(o, bin, env)
+		if err != nil {
+			return fmt.Errorf("analytics: %w", err)
+		}
+		rows = append(rows, got...)
+	}
 	if o.onlyCamp {
 		got, err := campaignRows(o, bin, env, token)
 		if err != nil {
@@ -198,6 +209,14 @@ func measure(o options, bin string, env []string, rows []row) error {
 		Transport: &http.Transport{MaxIdleConnsPerHost: 64}}}
 	if err := b.signIn(); err != nil {
 		return err
+	}
+	if o.onlyAnalytics {
+		got, err := analyticsRows(o, b)
+		if err != nil {
+			return err
+		}
+		printTable(o, append(rows, got...))
+		return nil
 	}
 	rng := rand.New(rand.NewPCG(7, 7))
 	maxID := o.customers

@@ -272,32 +272,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, version strin
 		RunJourneys:    a.Marketing.RunJourneys,
 		RunLoyalty:     a.Loyalty.Run,
 		FitCLV: func(ctx context.Context) error {
-			if sizes, err := a.Analytics.ComputeRFM(ctx); err != nil {
-				return err
-			} else {
-				a.Log.Info("RFM segments computed", "segments", sizes)
-			}
-			if cm, err := a.Analytics.TrainChurn(ctx); err == nil {
-				a.Log.Info("churn model trained", "examples", cm.Examples, "churned", cm.Churned, "auc", cm.AUC)
-			} else if fault.Is(err, fault.Conflict) {
-				a.Log.Info("churn model not trained", "reason", err.Error())
-			} else {
-				return err
-			}
-			if rm, err := a.Analytics.BuildRecommendations(ctx); err != nil {
-				return err
-			} else {
-				a.Log.Info("recommendations built", "customers", rm.Customers, "products", rm.Products, "pairs", rm.Pairs)
-			}
-			m, err := a.Analytics.Fit(ctx, time.Time{}, 52)
-			if fault.Is(err, fault.Conflict) {
-				a.Log.Info("lifetime value models not fitted", "reason", err.Error())
-				return nil
-			}
-			if err == nil {
-				a.Log.Info("lifetime value models fitted", "customers", m.Customers, "r", m.BGNBD.R, "alpha", m.BGNBD.Alpha,
-					"a", m.BGNBD.A, "b", m.BGNBD.B)
-			}
+			_, err := a.RunAnalytics(ctx)
 			return err
 		},
 		DeliverWebhook: a.Webhooks.Deliver,
@@ -550,4 +525,54 @@ func (a *App) servePprof(ctx context.Context) {
 	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		a.Log.Error("profiler", "err", err)
 	}
+}
+
+// AnalyticsRun says what one nightly analytics run did and how long each
+// part took.
+type AnalyticsRun struct {
+	RFM, Churn, Recommendations, CLV time.Duration
+	Customers, Pairs                 int
+}
+
+// RunAnalytics does the nightly analytics work: RFM segments, the churn
+// model, product recommendations and the lifetime value models.
+func (a *App) RunAnalytics(ctx context.Context) (AnalyticsRun, error) {
+	var run AnalyticsRun
+	start := time.Now()
+	sizes, err := a.Analytics.ComputeRFM(ctx)
+	if err != nil {
+		return run, err
+	}
+	a.Log.Info("RFM segments computed", "segments", sizes)
+	run.RFM = time.Since(start)
+	start = time.Now()
+	if cm, err := a.Analytics.TrainChurn(ctx); err == nil {
+		a.Log.Info("churn model trained", "examples", cm.Examples, "churned", cm.Churned, "auc", cm.AUC)
+	} else if fault.Is(err, fault.Conflict) {
+		a.Log.Info("churn model not trained", "reason", err.Error())
+	} else {
+		return run, err
+	}
+	run.Churn = time.Since(start)
+	start = time.Now()
+	rm, err := a.Analytics.BuildRecommendations(ctx)
+	if err != nil {
+		return run, err
+	}
+	a.Log.Info("recommendations built", "customers", rm.Customers, "products", rm.Products, "pairs", rm.Pairs)
+	run.Recommendations, run.Pairs = time.Since(start), rm.Pairs
+	start = time.Now()
+	m, err := a.Analytics.Fit(ctx, time.Time{}, 52)
+	run.CLV = time.Since(start)
+	switch {
+	case fault.Is(err, fault.Conflict):
+		a.Log.Info("lifetime value models not fitted", "reason", err.Error())
+		return run, nil
+	case err != nil:
+		return run, err
+	}
+	a.Log.Info("lifetime value models fitted", "customers", m.Customers, "r", m.BGNBD.R, "alpha", m.BGNBD.Alpha,
+		"a", m.BGNBD.A, "b", m.BGNBD.B)
+	run.Customers = m.Customers
+	return run, nil
 }

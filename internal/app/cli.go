@@ -55,6 +55,8 @@ Commands:
                         points, expiry, tier review, statements) now, in this process: [--program NAME creates
                         that program with the default rules first when there is none] [--accrue-only: only book new orders
                         and returns]; prints booked=N seconds=S
+  analytics run         do the nightly analytics now, in this process: RFM segments, the churn model, product
+                        recommendations and the lifetime value models; prints the seconds each took
   version               print the version
 
 Settings (flag, environment variable, default):
@@ -73,7 +75,7 @@ func Main(ctx context.Context, env Env) int {
 	cmd := "serve"
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = args[0], args[1:]
-		if (cmd == "user" || cmd == "token" || cmd == "duplicates" || cmd == "loyalty") && len(args) > 0 {
+		if (cmd == "user" || cmd == "token" || cmd == "duplicates" || cmd == "loyalty" || cmd == "analytics") && len(args) > 0 {
 			cmd, args = cmd+" "+args[0], args[1:]
 		}
 	}
@@ -97,6 +99,8 @@ func Main(ctx context.Context, env Env) int {
 		err = runDuplicateScan(ctx, env, args)
 	case "loyalty run":
 		err = runLoyalty(ctx, env, args)
+	case "analytics run":
+		err = runAnalytics(ctx, env, args)
 	case "version":
 		fmt.Fprintln(env.Stdout, "scrms", env.Version)
 	case "help", "-h", "--help":
@@ -235,6 +239,21 @@ func runLoyalty(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(env.Stdout, "booked=%d seconds=%.1f\n", n, time.Since(start).Seconds())
+	return nil
+}
+
+func runAnalytics(ctx context.Context, env Env, args []string) error {
+	a, err := open(ctx, env, args, nil)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	r, err := a.RunAnalytics(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(env.Stdout, "rfm_seconds=%.1f churn_seconds=%.1f recommendations_seconds=%.1f clv_seconds=%.1f customers=%d pairs=%d\n",
+		r.RFM.Seconds(), r.Churn.Seconds(), r.Recommendations.Seconds(), r.CLV.Seconds(), r.Customers, r.Pairs)
 	return nil
 }
 
