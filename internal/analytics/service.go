@@ -62,6 +62,7 @@ type Store interface {
 	CustomerRFM(ctx context.Context, customerID int64) (RFM, error)
 	ChurnStore
 	RecStore
+	KPIStore
 }
 
 // Customers is what the service needs of the customer service.

@@ -131,6 +131,7 @@ func New(d Deps) http.Handler {
 	s.registerLoyalty(api)
 	s.registerCLV(api)
 	s.registerJourneys(api)
+	s.registerKPIs(api, mux)
 	return s.authenticate(s.idempotent(mux))
 }
 

@@ -271,6 +271,18 @@ type ContactPoint struct {
 	Position   int64
 }
 
+type CostEntry struct {
+	ID        int64
+	Day       string
+	Kind      string
+	Channel   string
+	Amount    int64
+	Currency  string
+	Note      string
+	CreatedBy sql.NullInt64
+	CreatedAt time.Time
+}
+
 type Coupon struct {
 	ID         int64
 	OfferID    int64
@@ -629,6 +641,13 @@ type KbArticle struct {
 	CreatedBy      sql.NullInt64
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
+}
+
+type KpiDaily struct {
+	Day    string
+	Metric string
+	Dim    string
+	Value  int64
 }
 
 type Lead struct {
