@@ -33,7 +33,7 @@ func TestTheGuideHasASectionForEveryScreen(t *testing.T) {
 	}
 	// The Help link of each screen opens one of these.
 	for _, id := range []string{"dashboard", "setup", "sign-in", "customers", "customer-profile", "access", "admin",
-		"audit", "account", "api", "invite", "duplicates", "notifications", "sales", "leads", "today", "forecast", "service", "chat", "portal", "surveys", "service-settings", "marketing", "webhooks"} {
+		"audit", "account", "api", "invite", "duplicates", "notifications", "sales", "leads", "today", "forecast", "service", "chat", "portal", "surveys", "service-settings", "marketing", "webhooks", "reports"} {
 		if !ids[id] {
 			t.Errorf("the guide has no section %q", id)
 		}

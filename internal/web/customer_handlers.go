@@ -34,6 +34,16 @@ func changeText(c customer.Change) string {
 func (s *site) dashboard(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
 	ctx := r.Context()
 	p := DashboardPage{Base: s.pageBase(w, r, a, "Dashboard", "dashboard"), CanCreate: a.Can(auth.CustomerCreate)}
+	if s.Analytics != nil {
+		d, err := s.Analytics.Dashboard(ctx, a)
+		switch {
+		case err == nil:
+			j := d.JSON()
+			p.Figures = &j
+		case !fault.Is(err, fault.Forbidden):
+			return err
+		}
+	}
 	if !a.Can(auth.CustomerRead) {
 		return render(w, r, http.StatusOK, dashboardPage(p))
 	}

@@ -108,6 +108,8 @@ func (s *site) routes() http.Handler {
 	mux.Handle("POST /invite/{secret}", s.handle(s.inviteSubmit))
 
 	mux.Handle("GET /{$}", s.user(s.dashboard))
+	mux.Handle("GET /dashboard/stream", s.user(s.dashboardStream))
+	mux.Handle("GET /analytics/kpis", s.user(s.kpiPage))
 	mux.Handle("GET /customers", s.user(s.customerList))
 	mux.Handle("GET /customers/export.csv", s.user(s.customerExport))
 	mux.Handle("GET /customers/new", s.user(s.customerNew))

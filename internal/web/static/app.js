@@ -319,3 +319,48 @@
     });
   }
 })();
+
+// The dashboard: its figures come again from the server whenever they
+// change, and the widgets are rewritten in place.
+(function () {
+  var root = document.querySelector("[data-dashboard]");
+  if (!root || !window.EventSource) { return; }
+  var pick = function (d, path) {
+    return path.split(".").reduce(function (o, k) { return o == null ? undefined : o[k]; }, d);
+  };
+  var show = function (v, format) {
+    if (v === undefined || v === null) { return "–"; }
+    if (format === "money") { return Number(v).toFixed(2); }
+    if (format === "percent") { return Math.round(100 * v) + "%"; }
+    if (format === "score") { return Number(v).toFixed(1); }
+    return String(v);
+  };
+  var spark = function (trend) {
+    if (!trend || !trend.length) { return ""; }
+    var lo = 0, hi = 0;
+    trend.forEach(function (p) { lo = Math.min(lo, p.value); hi = Math.max(hi, p.value); });
+    if (hi === lo) { hi = lo + 1; }
+    return trend.map(function (p, i) {
+      var x = 300 * i / Math.max(trend.length - 1, 1), y = 58 - 56 * (p.value - lo) / (hi - lo);
+      return x.toFixed(1) + "," + y.toFixed(1);
+    }).join(" ");
+  };
+  var es = new EventSource(root.getAttribute("data-dashboard"));
+  es.addEventListener("dashboard", function (ev) {
+    var d = JSON.parse(ev.data);
+    root.querySelectorAll("[data-kpi]").forEach(function (el) {
+      var text = show(pick(d, el.getAttribute("data-kpi")), el.getAttribute("data-format"));
+      if (el.textContent !== text) {
+        el.textContent = text;
+        el.classList.remove("flash-moved"); void el.offsetWidth; el.classList.add("flash-moved");
+      }
+    });
+    root.querySelectorAll("[data-spark]").forEach(function (el) {
+      el.setAttribute("points", spark(pick(d, el.getAttribute("data-spark"))));
+    });
+    root.querySelectorAll("[data-change]").forEach(function (el) {
+      var now = pick(d, el.getAttribute("data-change")), last = pick(d, el.getAttribute("data-change") + "_last");
+      el.textContent = last ? ((now - last) / last * 100 >= 0 ? "+" : "") + Math.round((now - last) / last * 100) + "% vs last month" : "";
+    });
+  });
+})();
