@@ -98,6 +98,93 @@ type Dashboard struct {
 	Marketing *MarketingFigures
 	Service   *ServiceFigures
 	Loyalty   *LoyaltyFigures
+	// Trends compare the last 7 days with the 7 before, for the counts
+	// the actor may see.
+	Trends []Trend
+}
+
+// Trend is a count over the last 7 days against the 7 days before.
+// Significant: the change is unlikely to be chance at 95 % (two Poisson
+// counts compared by the exact conditional test: given their sum, this
+// week's count is binomial with p = ½; normal above 1,000 events).
+type Trend struct {
+	Metric      string  `json:"metric"`
+	Name        string  `json:"name"`
+	ThisWeek    int64   `json:"this_week"`
+	LastWeek    int64   `json:"last_week"`
+	Change      float64 `json:"change" doc:"Relative change, e.g. 0.25 for +25 %; 0 when last week had none."`
+	Z           float64 `json:"z"`
+	Significant bool    `json:"significant"`
+}
+
+// trendMetrics are the counts compared week over week, with the
+// permission needed to see each.
+var trendMetrics = []struct {
+	metric, name string
+	perm         auth.Permission
+}{
+	{"orders", "Orders", auth.SalesRead},
+	{"leads", "New leads", auth.SalesRead},
+	{"new_buyers", "New customers", auth.SalesRead},
+	{"interactions", "Interactions", auth.MarketingRead},
+	{"opens", "Email opens", auth.MarketingRead},
+	{"clicks", "Email clicks", auth.MarketingRead},
+	{"cases_opened", "Cases opened", auth.CaseRead},
+}
+
+// WeekTrend compares two weekly counts: the relative change, the z score
+// and whether the two-sided p-value is under 0.05.
+func WeekTrend(this, last int64) (change, z float64, significant bool) {
+	if last > 0 {
+		change = float64(this-last) / float64(last)
+	}
+	n := this + last
+	if n == 0 {
+		return change, 0, false
+	}
+	z = float64(this-last) / math.Sqrt(float64(n))
+	if n > 1000 {
+		return change, z, math.Abs(z) >= 1.959964
+	}
+	// P(X >= k) for X ~ Binomial(n, ½), k the larger count, doubled.
+	k := max(this, last)
+	tail := 0.0
+	for i := k; i <= n; i++ {
+		lg := lgamma(float64(n+1)) - lgamma(float64(i+1)) - lgamma(float64(n-i+1)) - float64(n)*math.Ln2
+		tail += math.Exp(lg)
+	}
+	return change, z, 2*tail < 0.05
+}
+
+
+func (s *Service) trends(ctx context.Context, a auth.Actor, now time.Time) ([]Trend, error) {
+	var metrics []string
+	for _, m := range trendMetrics {
+		if a.Can(m.perm) {
+			metrics = append(metrics, m.metric)
+		}
+	}
+	if len(metrics) == 0 {
+		return nil, nil
+	}
+	this, err := s.store.KPISums(ctx, day(now.AddDate(0, 0, -6)), day(now), metrics...)
+	if err != nil {
+		return nil, err
+	}
+	last, err := s.store.KPISums(ctx, day(now.AddDate(0, 0, -13)), day(now.AddDate(0, 0, -7)), metrics...)
+	if err != nil {
+		return nil, err
+	}
+	var out []Trend
+	for _, m := range trendMetrics {
+		if !a.Can(m.perm) {
+			continue
+		}
+		t := Trend{Metric: m.metric, Name: m.name, ThisWeek: total(this[m.metric]), LastWeek: total(last[m.metric])}
+		t.Change, t.Z, t.Significant = WeekTrend(t.ThisWeek, t.LastWeek)
+		out = append(out, t)
+	}
+	return out, nil
 }
 
 // SalesFigures are revenue, orders, leads, new customers, pipeline and win
@@ -221,6 +308,9 @@ func (s *Service) Dashboard(ctx context.Context, a auth.Actor) (Dashboard, error
 			return d, err
 		}
 		d.Loyalty = f
+	}
+	if d.Trends, err = s.trends(ctx, a, now); err != nil {
+		return d, err
 	}
 	if d.Sales == nil && d.Marketing == nil && d.Service == nil && d.Loyalty == nil {
 		return d, fault.New(fault.Forbidden, "Your role has no dashboard figures.")
@@ -502,6 +592,7 @@ type DashboardJSON struct {
 	Marketing *MarketingFigures   `json:"marketing,omitempty"`
 	Service   *ServiceFiguresJSON `json:"service,omitempty"`
 	Loyalty   *LoyaltyFiguresJSON `json:"loyalty,omitempty"`
+	Trends    []Trend             `json:"trends" doc:"Counts of the last 7 days against the 7 before, flagged when the change is significant."`
 }
 
 // SalesFiguresJSON is the sales widgets' figures.
@@ -558,7 +649,7 @@ type LoyaltyFiguresJSON struct {
 // JSON writes the dashboard for the API and the live page.
 func (d Dashboard) JSON() DashboardJSON {
 	out := DashboardJSON{AsOf: d.AsOf, From: d.From, To: d.To, LastFrom: d.LastFrom, LastTo: d.LastTo, Currency: d.Currency,
-		Marketing: d.Marketing}
+		Marketing: d.Marketing, Trends: append([]Trend{}, d.Trends...)}
 	units := func(v int64) float64 { return float64(v) / Scale }
 	if f := d.Sales; f != nil {
 		s := &SalesFiguresJSON{Revenue: units(f.Revenue), RevenueLast: units(f.RevenueLast), Orders: f.Orders, OrdersLast: f.OrdersLast,
