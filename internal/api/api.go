@@ -16,6 +16,7 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
 	"github.com/scrms/scrms/internal/analytics"
+	"github.com/scrms/scrms/internal/reports"
 	"github.com/scrms/scrms/internal/audit"
 	"github.com/scrms/scrms/internal/auth"
 	"github.com/scrms/scrms/internal/customer"
@@ -58,6 +59,7 @@ type Deps struct {
 	Marketing    *marketing.Service
 	Loyalty      *loyalty.Service
 	Analytics    *analytics.Service
+	Reports      *reports.Service
 	Webhooks     *webhook.Service
 	Log          *slog.Logger
 	MaxBodyBytes int64
@@ -132,6 +134,7 @@ func New(d Deps) http.Handler {
 	s.registerCLV(api)
 	s.registerJourneys(api)
 	s.registerKPIs(api, mux)
+	s.registerReports(api, mux)
 	return s.authenticate(s.idempotent(mux))
 }
 

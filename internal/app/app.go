@@ -24,6 +24,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/scrms/scrms/internal/analytics"
+	"github.com/scrms/scrms/internal/reports"
 	"github.com/scrms/scrms/internal/api"
 	"github.com/scrms/scrms/internal/auth"
 	"github.com/scrms/scrms/internal/config"
@@ -65,6 +66,7 @@ type App struct {
 	Marketing  *marketing.Service
 	Loyalty    *loyalty.Service
 	Analytics  *analytics.Service
+	Reports    *reports.Service
 	Webhooks   *webhook.Service
 	Jobs       *jobs.Runner
 	Handler    http.Handler
@@ -151,6 +153,17 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, version strin
 	a.Marketing = marketing.NewService(st, opt.Now)
 	a.Loyalty = loyalty.NewService(st, a.Customers, opt.Now)
 	a.Analytics = analytics.NewService(st, a.Customers, opt.Now)
+	a.Reports = reports.NewService(st, a.Auth, string(st.Engine()), opt.Now)
+	if a.Notify.Mail != nil {
+		a.Reports.Mail = func(ctx context.Context, to []string, subject, text string, csv []byte, name string) error {
+			msgs := make([]mail.Message, len(to))
+			for i, addr := range to {
+				msgs[i] = mail.Message{To: addr, Subject: subject, Text: text,
+					Attachments: []mail.Attachment{{Name: name, Type: "text/csv", Data: csv}}}
+			}
+			return a.Notify.Mail.Send(ctx, msgs...)
+		}
+	}
 	a.Webhooks = webhook.NewService(st, opt.Now)
 	a.Webhooks.AllowPrivate = cfg.WebhookPrivate
 	a.Marketing.SMSClient = webhook.SafeClient(cfg.WebhookPrivate, 15*time.Second)
@@ -271,6 +284,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, version strin
 		SendCampaigns:  a.Marketing.SendDue,
 		RunJourneys:    a.Marketing.RunJourneys,
 		RunLoyalty:     a.Loyalty.Run,
+		SendReports: a.Reports.SendDue,
 		FitCLV: func(ctx context.Context) error {
 			_, err := a.RunAnalytics(ctx)
 			return err
@@ -369,7 +383,7 @@ func (a *App) publish(ctx context.Context, event string, data any) {
 
 func (a *App) routes() http.Handler {
 	mux := http.NewServeMux()
-	apiHandler := api.New(api.Deps{Auth: a.Auth, Customers: a.Customers, Audit: a.Store, Idempotency: a.Store, Scans: a.Jobs, Imports: a.Jobs, Notify: a.Notify, Sales: a.Sales, Orders: a.Orders, Catalogue: a.Catalogue, Leads: a.Leads, Activities: a.Activities, Targets: a.Targets, Quotes: a.Quotes, DealDetails: a.Deals, Support: a.Support, Marketing: a.Marketing, Loyalty: a.Loyalty, Analytics: a.Analytics, Webhooks: a.Webhooks,
+	apiHandler := api.New(api.Deps{Auth: a.Auth, Customers: a.Customers, Audit: a.Store, Idempotency: a.Store, Scans: a.Jobs, Imports: a.Jobs, Notify: a.Notify, Sales: a.Sales, Orders: a.Orders, Catalogue: a.Catalogue, Leads: a.Leads, Activities: a.Activities, Targets: a.Targets, Quotes: a.Quotes, DealDetails: a.Deals, Support: a.Support, Marketing: a.Marketing, Loyalty: a.Loyalty, Analytics: a.Analytics, Reports: a.Reports, Webhooks: a.Webhooks,
 		Log: a.Log, MaxBodyBytes: a.Config.MaxBodyBytes, Version: a.version, BaseURL: a.Config.BaseURL,
 		RequestID: RequestID})
 	mux.Handle(api.Prefix+"/", http.StripPrefix(api.Prefix, apiHandler))
@@ -392,7 +406,7 @@ func (a *App) routes() http.Handler {
 	mux.HandleFunc("POST /forms/{key}", a.leadForm)
 	mux.HandleFunc("OPTIONS /forms/{key}", a.leadForm)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(a.Registry, promhttp.HandlerOpts{}))
-	mux.Handle("/", web.New(web.Deps{Auth: a.Auth, Customers: a.Customers, Notify: a.Notify, Scans: a.Jobs, Imports: a.Jobs, Sales: a.Sales, Orders: a.Orders, Leads: a.Leads, Activities: a.Activities, Targets: a.Targets, Quotes: a.Quotes, DealDetails: a.Deals, Catalogue: a.Catalogue, Support: a.Support, Marketing: a.Marketing, Loyalty: a.Loyalty, Analytics: a.Analytics, BoardHub: a.Board, Audit: a.Store, Log: a.Log,
+	mux.Handle("/", web.New(web.Deps{Auth: a.Auth, Customers: a.Customers, Notify: a.Notify, Scans: a.Jobs, Imports: a.Jobs, Sales: a.Sales, Orders: a.Orders, Leads: a.Leads, Activities: a.Activities, Targets: a.Targets, Quotes: a.Quotes, DealDetails: a.Deals, Catalogue: a.Catalogue, Support: a.Support, Marketing: a.Marketing, Loyalty: a.Loyalty, Analytics: a.Analytics, Reports: a.Reports, BoardHub: a.Board, Audit: a.Store, Log: a.Log,
 		SecureCookies: a.Config.SecureCookies, BaseURL: a.Config.BaseURL, RequestID: RequestID, Version: a.version}))
 	// Cross-origin state changes are refused everywhere; API clients send no
 	// browser origin headers and pass.

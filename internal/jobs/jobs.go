@@ -149,6 +149,8 @@ type Work struct {
 	RunLoyalty func(ctx context.Context) (int, error)
 	// FitCLV fits the lifetime value models on the order history.
 	FitCLV func(ctx context.Context) error
+	// SendReports emails the scheduled reports that are due.
+	SendReports func(ctx context.Context) (int, error)
 	// DeliverWebhook sends one webhook delivery (attempt counts from 1).
 	DeliverWebhook func(ctx context.Context, deliveryID int64, attempt int) error
 	// SendCampaigns sends the campaigns that are due (and resumes stopped ones).
@@ -367,6 +369,22 @@ func (w *clvWorker) Work(ctx context.Context, _ *river.Job[CLVArgs]) error { ret
 // Timeout lets a fit over many customers take its time.
 func (w *clvWorker) Timeout(*river.Job[CLVArgs]) time.Duration { return time.Hour }
 
+// ReportsArgs asks for the due scheduled reports to be sent.
+type ReportsArgs struct{}
+
+// Kind names the job.
+func (ReportsArgs) Kind() string { return "scheduled_reports" }
+
+type reportsWorker struct {
+	river.WorkerDefaults[ReportsArgs]
+	send func(ctx context.Context) (int, error)
+}
+
+func (w *reportsWorker) Work(ctx context.Context, _ *river.Job[ReportsArgs]) error {
+	_, err := w.send(ctx)
+	return err
+}
+
 // WebhookArgs asks for a webhook delivery to be sent.
 type WebhookArgs struct {
 	DeliveryID int64 `json:"delivery_id"`
@@ -471,6 +489,7 @@ func New(ctx context.Context, st *store.Store, customers *customer.Service, acco
 	river.AddWorker(workers, &journeysWorker{run: work.RunJourneys})
 	river.AddWorker(workers, &loyaltyWorker{run: work.RunLoyalty})
 	river.AddWorker(workers, &clvWorker{fit: work.FitCLV})
+	river.AddWorker(workers, &reportsWorker{send: work.SendReports})
 	river.AddWorker(workers, &surveyFormsWorker{run: work.RunSurveyForms, log: log.With("component", "jobs")})
 	cfg := &river.Config{
 		Logger:  log.With("component", "jobs"),
@@ -501,6 +520,8 @@ func New(ctx context.Context, st *store.Store, customers *customer.Service, acco
 				&river.PeriodicJobOpts{RunOnStart: true}),
 			river.NewPeriodicJob(river.PeriodicInterval(24*time.Hour),
 				func() (river.JobArgs, *river.InsertOpts) { return CLVArgs{}, nil }, nil),
+			river.NewPeriodicJob(river.PeriodicInterval(10*time.Minute),
+				func() (river.JobArgs, *river.InsertOpts) { return ReportsArgs{}, nil }, nil),
 		},
 	}
 	if enabled {

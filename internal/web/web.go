@@ -19,6 +19,7 @@ import (
 	"github.com/a-h/templ"
 
 	"github.com/scrms/scrms/internal/analytics"
+	"github.com/scrms/scrms/internal/reports"
 	"github.com/scrms/scrms/internal/audit"
 	"github.com/scrms/scrms/internal/auth"
 	"github.com/scrms/scrms/internal/customer"
@@ -61,6 +62,7 @@ type Deps struct {
 	Marketing     *marketing.Service
 	Loyalty       *loyalty.Service
 	Analytics     *analytics.Service
+	Reports       *reports.Service
 	BoardHub      *hub.Hub
 	Audit         AuditLog
 	Log           *slog.Logger

@@ -1109,6 +1109,20 @@ type RecModel struct {
 	Pairs     int64
 }
 
+type Report struct {
+	ID         int64
+	Name       string
+	Definition string
+	OwnerID    int64
+	Shared     bool
+	Schedule   string
+	Recipients string
+	NextRunAt  sql.NullTime
+	LastSentAt sql.NullTime
+	CreatedAt  time.Time
+	UpdatedAt  time.Time
+}
+
 type SalesTarget struct {
 	ID          int64
 	UserID      sql.NullInt64
