@@ -156,7 +156,6 @@ func WeekTrend(this, last int64) (change, z float64, significant bool) {
 	return change, z, 2*tail < 0.05
 }
 
-
 func (s *Service) trends(ctx context.Context, a auth.Actor, now time.Time) ([]Trend, error) {
 	var metrics []string
 	for _, m := range trendMetrics {

@@ -16,7 +16,6 @@ import (
 	"github.com/danielgtaylor/huma/v2/adapters/humago"
 
 	"github.com/scrms/scrms/internal/analytics"
-	"github.com/scrms/scrms/internal/reports"
 	"github.com/scrms/scrms/internal/audit"
 	"github.com/scrms/scrms/internal/auth"
 	"github.com/scrms/scrms/internal/customer"
@@ -24,6 +23,7 @@ import (
 	"github.com/scrms/scrms/internal/loyalty"
 	"github.com/scrms/scrms/internal/marketing"
 	"github.com/scrms/scrms/internal/notify"
+	"github.com/scrms/scrms/internal/reports"
 	"github.com/scrms/scrms/internal/sales"
 	"github.com/scrms/scrms/internal/support"
 	"github.com/scrms/scrms/internal/webhook"

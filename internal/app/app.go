@@ -24,7 +24,6 @@ import (
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/scrms/scrms/internal/analytics"
-	"github.com/scrms/scrms/internal/reports"
 	"github.com/scrms/scrms/internal/api"
 	"github.com/scrms/scrms/internal/auth"
 	"github.com/scrms/scrms/internal/config"
@@ -37,6 +36,7 @@ import (
 	"github.com/scrms/scrms/internal/marketing"
 	"github.com/scrms/scrms/internal/notify"
 	"github.com/scrms/scrms/internal/ratelimit"
+	"github.com/scrms/scrms/internal/reports"
 	"github.com/scrms/scrms/internal/sales"
 	"github.com/scrms/scrms/internal/store"
 	"github.com/scrms/scrms/internal/support"
@@ -284,7 +284,7 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, version strin
 		SendCampaigns:  a.Marketing.SendDue,
 		RunJourneys:    a.Marketing.RunJourneys,
 		RunLoyalty:     a.Loyalty.Run,
-		SendReports: a.Reports.SendDue,
+		SendReports:    a.Reports.SendDue,
 		FitCLV: func(ctx context.Context) error {
 			_, err := a.RunAnalytics(ctx)
 			return err

@@ -19,7 +19,6 @@ import (
 	"github.com/a-h/templ"
 
 	"github.com/scrms/scrms/internal/analytics"
-	"github.com/scrms/scrms/internal/reports"
 	"github.com/scrms/scrms/internal/audit"
 	"github.com/scrms/scrms/internal/auth"
 	"github.com/scrms/scrms/internal/customer"
@@ -30,6 +29,7 @@ import (
 	"github.com/scrms/scrms/internal/marketing"
 	"github.com/scrms/scrms/internal/notify"
 	"github.com/scrms/scrms/internal/ratelimit"
+	"github.com/scrms/scrms/internal/reports"
 	"github.com/scrms/scrms/internal/sales"
 	"github.com/scrms/scrms/internal/support"
 )
