@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -110,6 +111,34 @@ func TestReportBuilder(t *testing.T) {
 			res.Body.Close()
 			if res.StatusCode != 200 || string(body) != "Referral source,Count\n'=2+2,1\nfair,1\n" {
 				t.Fatalf("csv %d: %q", res.StatusCode, body)
+			}
+
+			// The same in the browser: build, run, save, open, download.
+			admin := signIn(t, h, "admin@example.com", "correct horse battery")
+			st, page, _ := get(t, admin, h.Server.URL+"/reports?run=1&source=orders&group_by=ordered_at:month&m1=count&m2=sum:total&chart=bar")
+			if st != http.StatusOK || !strings.Contains(page, "<td>2026-03</td><td>2</td><td>350</td>") || !strings.Contains(page, "Bar chart") {
+				t.Fatalf("builder page %d", st)
+			}
+			if st, page, _ := get(t, admin, h.Server.URL+"/reports?run=1&source=orders&f1=ordered_at&o1=%3E&v1=soon"); st != http.StatusOK ||
+				!strings.Contains(page, "is not a date") {
+				t.Fatalf("a bad filter on the page (%d)", st)
+			}
+			saveRes, err := admin.PostForm(h.Server.URL+"/reports", url.Values{"name": {"March check"}, "source": {"orders"},
+				"group_by": {"currency"}, "m1": {"avg:total"}, "chart": {"pie"}})
+			if err != nil {
+				t.Fatal(err)
+			}
+			saveRes.Body.Close()
+			loc := saveRes.Header.Get("Location")
+			if saveRes.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/reports/") {
+				t.Fatalf("save: %d %s", saveRes.StatusCode, loc)
+			}
+			if st, page, _ := get(t, admin, h.Server.URL+loc); st != http.StatusOK || !strings.Contains(page, "March check") ||
+				!strings.Contains(page, "<td>EUR</td><td>112.50</td>") || !strings.Contains(page, "Pie chart") {
+				t.Fatalf("saved report page %d", st)
+			}
+			if st, csv, _ := get(t, admin, h.Server.URL+loc+"/csv"); st != http.StatusOK || csv != "Currency,Average total\nEUR,112.5\n" {
+				t.Fatalf("csv from the page %d: %q", st, csv)
 			}
 
 			// Monday 20 April 07:00: the weekly report goes out once.

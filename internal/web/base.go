@@ -59,7 +59,7 @@ var nav = []navItem{
 	{"marketing", "Marketing", "/marketing", auth.MarketingRead},
 	{"service", "Service", "/cases", auth.CaseRead},
 	{"loyalty", "Loyalty", "/loyalty", auth.LoyaltyRead},
-	{"reports", "Reports", "/analytics/kpis", auth.SalesRead},
+	{"reports", "Reports", "/reports", ""},
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }

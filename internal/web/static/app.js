@@ -364,3 +364,12 @@
     });
   });
 })();
+
+// The report builder: another record type brings its own fields.
+(function () {
+  var src = document.querySelector("[data-autosubmit]");
+  if (!src) { return; }
+  src.addEventListener("change", function () {
+    window.location.href = "/reports?source=" + encodeURIComponent(src.value);
+  });
+})();
