@@ -147,9 +147,10 @@ func FitBGNBD(data []Summary) (BGNBD, float64, error) {
 	if len(data) < 10 {
 		return BGNBD{}, 0, ErrNoFit
 	}
+	d := newBGData(data)
 	f := func(v []float64) float64 {
 		m := BGNBD{math.Exp(v[0]), math.Exp(v[1]), math.Exp(v[2]), math.Exp(v[3])}
-		ll := m.LogLikelihood(data)
+		ll := d.ll(m)
 		if math.IsNaN(ll) || math.IsInf(ll, 0) {
 			return math.Inf(1)
 		}
@@ -182,8 +183,9 @@ func FitGammaGamma(data []Summary) (GammaGamma, float64, error) {
 	if n < 10 {
 		return GammaGamma{}, 0, ErrNoFit
 	}
+	d := newGGData(data)
 	f := func(v []float64) float64 {
-		ll := GammaGamma{math.Exp(v[0]), math.Exp(v[1]), math.Exp(v[2])}.LogLikelihood(data)
+		ll := d.ll(GammaGamma{math.Exp(v[0]), math.Exp(v[1]), math.Exp(v[2])})
 		if math.IsNaN(ll) || math.IsInf(ll, 0) {
 			return math.Inf(1)
 		}

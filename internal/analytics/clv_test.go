@@ -103,3 +103,30 @@ func TestGammaGammaOnCDNOW(t *testing.T) {
 	near(t, "gamma", g.Gamma, 15.44, 0.012)
 	near(t, "log-likelihood", ll, -4055.9177, 0.01)
 }
+
+// The grouped, parallel likelihoods used for fitting equal the plain sums
+// over customers, at parameters near and far from the optimum, also when
+// the data are large enough to be split across cores.
+func TestFastLikelihoodsMatchThePlainSums(t *testing.T) {
+	base := cdnow(t)
+	data := base
+	for len(data) < 50000 {
+		data = append(data, base...)
+	}
+	bg, gg := newBGData(data), newGGData(data)
+	if len(bg.groups) >= len(data) {
+		t.Fatalf("%d groups for %d customers: identical histories were not merged", len(bg.groups), len(data))
+	}
+	for _, m := range []BGNBD{{0.2426, 4.4135, 0.7929, 2.4258}, {1, 1, 1, 1}, {3.1, 0.2, 5, 0.4}} {
+		want, got := m.LogLikelihood(data), bg.ll(m)
+		if math.Abs(got-want) > 1e-9*math.Abs(want) {
+			t.Errorf("BG/NBD %+v: %v, want %v", m, got, want)
+		}
+	}
+	for _, g := range []GammaGamma{{6.25, 3.74, 15.44}, {1, 1, 1}, {0.3, 9, 100}} {
+		want, got := g.LogLikelihood(data), gg.ll(g)
+		if math.Abs(got-want) > 1e-9*math.Abs(want) {
+			t.Errorf("Gamma-Gamma %+v: %v, want %v", g, got, want)
+		}
+	}
+}

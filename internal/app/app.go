@@ -551,6 +551,10 @@ type AnalyticsRun struct {
 // RunAnalytics does the nightly analytics work: RFM segments, the churn
 // model, product recommendations and the lifetime value models.
 func (a *App) RunAnalytics(ctx context.Context) (AnalyticsRun, error) {
+	return a.runAnalytics(ctx, func(string, time.Duration) {})
+}
+
+func (a *App) runAnalytics(ctx context.Context, done func(step string, took time.Duration)) (AnalyticsRun, error) {
 	var run AnalyticsRun
 	start := time.Now()
 	sizes, err := a.Analytics.ComputeRFM(ctx)
@@ -559,6 +563,7 @@ func (a *App) RunAnalytics(ctx context.Context) (AnalyticsRun, error) {
 	}
 	a.Log.Info("RFM segments computed", "segments", sizes)
 	run.RFM = time.Since(start)
+	done("rfm", run.RFM)
 	start = time.Now()
 	if cm, err := a.Analytics.TrainChurn(ctx); err == nil {
 		a.Log.Info("churn model trained", "examples", cm.Examples, "churned", cm.Churned, "auc", cm.AUC)
@@ -568,6 +573,7 @@ func (a *App) RunAnalytics(ctx context.Context) (AnalyticsRun, error) {
 		return run, err
 	}
 	run.Churn = time.Since(start)
+	done("churn", run.Churn)
 	start = time.Now()
 	rm, err := a.Analytics.BuildRecommendations(ctx)
 	if err != nil {
@@ -575,9 +581,11 @@ func (a *App) RunAnalytics(ctx context.Context) (AnalyticsRun, error) {
 	}
 	a.Log.Info("recommendations built", "customers", rm.Customers, "products", rm.Products, "pairs", rm.Pairs)
 	run.Recommendations, run.Pairs = time.Since(start), rm.Pairs
+	done("recommendations", run.Recommendations)
 	start = time.Now()
 	m, err := a.Analytics.Fit(ctx, time.Time{}, 52)
 	run.CLV = time.Since(start)
+	done("clv", run.CLV)
 	switch {
 	case fault.Is(err, fault.Conflict):
 		a.Log.Info("lifetime value models not fitted", "reason", err.Error())

@@ -248,7 +248,9 @@ func runAnalytics(ctx context.Context, env Env, args []string) error {
 		return err
 	}
 	defer a.Close()
-	r, err := a.RunAnalytics(ctx)
+	r, err := a.runAnalytics(ctx, func(step string, took time.Duration) {
+		fmt.Fprintf(env.Stderr, "%s: %.1f s\n", step, took.Seconds())
+	})
 	if err != nil {
 		return err
 	}
