@@ -1,62 +1,79 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/scrms/scrms/internal/analytics"
 )
 
 // CLVSummaries reads each buying customer's purchase days (same-day orders
-// count as one purchase of their sum) up to and including asOf's day.
+// count as one purchase of their sum) up to and including asOf's day. The
+// orders are read in one pass in table order and sorted here: sorting five
+// million small records in memory is several times faster than asking the
+// database to group them.
 func (s *Store) CLVSummaries(ctx context.Context, asOf time.Time) ([]analytics.CustomerSummary, error) {
-	day := "substr(ordered_at, 1, 10)"
-	if s.engine == Postgres {
-		day = "to_char(ordered_at AT TIME ZONE 'UTC', 'YYYY-MM-DD')"
-	}
 	end := time.Date(asOf.Year(), asOf.Month(), asOf.Day(), 0, 0, 0, 0, time.UTC)
-	rows, err := s.readConn().QueryContext(ctx, `SELECT customer_id, `+day+` AS d, SUM(total) FROM orders
-    WHERE status = 'placed' AND ordered_at < ? GROUP BY customer_id, d ORDER BY customer_id, d`, end.AddDate(0, 0, 1))
+	rows, err := s.readConn().QueryContext(ctx, `SELECT customer_id, ordered_at, total FROM orders
+    WHERE status = 'placed' AND ordered_at < ?`, end.AddDate(0, 0, 1))
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
-	var out []analytics.CustomerSummary
-	var cur analytics.CustomerSummary
-	var first time.Time
-	var repeatSum float64
-	flush := func() {
-		if cur.CustomerID == 0 {
-			return
-		}
-		cur.T = end.Sub(first).Hours() / 24 / 7
-		if cur.X > 0 {
-			cur.Spend = repeatSum / cur.X
-		}
-		out = append(out, cur)
+	type purchase struct {
+		customer int64
+		day      int32 // days since 1970-01-01, UTC
+		total    int64
 	}
+	var ps []purchase
 	for rows.Next() {
-		var id, total int64
-		var d string
-		if err := rows.Scan(&id, &d, &total); err != nil {
+		var p purchase
+		var at time.Time
+		if err := rows.Scan(&p.customer, &at, &p.total); err != nil {
 			return nil, err
 		}
-		at, err := time.Parse("2006-01-02", d)
-		if err != nil {
-			return nil, fmt.Errorf("store: order day %q: %w", d, err)
-		}
-		if id != cur.CustomerID {
-			flush()
-			cur, first, repeatSum = analytics.CustomerSummary{CustomerID: id}, at, 0
-			continue
-		}
-		cur.X++
-		cur.Tx = at.Sub(first).Hours() / 24 / 7
-		repeatSum += float64(total) / analytics.Scale
+		p.day = int32(at.UTC().Unix() / 86400)
+		ps = append(ps, p)
 	}
-	flush()
-	return out, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	slices.SortFunc(ps, func(a, b purchase) int {
+		if a.customer != b.customer {
+			return cmp.Compare(a.customer, b.customer)
+		}
+		return cmp.Compare(a.day, b.day)
+	})
+	endDay := float64(end.Unix() / 86400)
+	var out []analytics.CustomerSummary
+	for i := 0; i < len(ps); {
+		c := analytics.CustomerSummary{CustomerID: ps[i].customer}
+		first, last := ps[i].day, ps[i].day
+		repeat := 0.0
+		j := i
+		for j < len(ps) && ps[j].customer == c.CustomerID {
+			if ps[j].day != last {
+				c.X++
+				last = ps[j].day
+			}
+			if ps[j].day != first {
+				repeat += float64(ps[j].total) / analytics.Scale
+			}
+			j++
+		}
+		c.Tx = float64(last-first) / 7
+		c.T = (endDay - float64(first)) / 7
+		if c.X > 0 {
+			c.Spend = repeat / c.X
+		}
+		out = append(out, c)
+		i = j
+	}
+	return out, nil
 }
 
 // SaveCLV stores a fit and replaces the predictions with its own.
@@ -72,10 +89,19 @@ func (s *Store) SaveCLV(ctx context.Context, m analytics.Model, ps []analytics.P
 		if _, err := t.c.ExecContext(ctx, `DELETE FROM customer_clv`); err != nil {
 			return err
 		}
-		for _, p := range ps {
-			if _, err := t.c.ExecContext(ctx, `INSERT INTO customer_clv (customer_id, model_id, x, t_x, t, spend, p_alive,
-    expected_purchases, expected_value) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, p.CustomerID, id, p.Summary.X, p.Summary.Tx, p.Summary.T,
-				int64(p.Summary.Spend*analytics.Scale), p.PAlive, p.ExpectedPurchases, p.ExpectedValue); err != nil {
+		// Many rows per statement: a million predictions are written in
+		// seconds rather than minutes.
+		const per = 400
+		for lo := 0; lo < len(ps); lo += per {
+			batch := ps[lo:min(lo+per, len(ps))]
+			args := make([]any, 0, len(batch)*9)
+			for _, p := range batch {
+				args = append(args, p.CustomerID, id, p.Summary.X, p.Summary.Tx, p.Summary.T, int64(p.Summary.Spend*analytics.Scale),
+					p.PAlive, p.ExpectedPurchases, p.ExpectedValue)
+			}
+			q := `INSERT INTO customer_clv (customer_id, model_id, x, t_x, t, spend, p_alive, expected_purchases, expected_value)
+VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)` + strings.Repeat(", (?, ?, ?, ?, ?, ?, ?, ?, ?)", len(batch)-1)
+			if _, err := t.c.ExecContext(ctx, q, args...); err != nil {
 				return err
 			}
 		}

@@ -3,57 +3,61 @@ package store
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/scrms/scrms/internal/analytics"
 )
 
 // PurchaseHistories reads which products each customer has bought (sales
-// lines of placed orders), as indexes into the returned product ids.
+// lines of placed orders), as indexes into the returned product ids. The
+// lines are read in one pass in table order and sorted here, packed as
+// customer << 24 | product index, which is several times faster than
+// having the database sort ten million rows.
 func (s *Store) PurchaseHistories(ctx context.Context) ([]int64, [][]int, error) {
 	rows, err := s.readConn().QueryContext(ctx, `SELECT o.customer_id, l.product_id FROM orders o
     JOIN order_lines l ON l.order_id = o.id
-    WHERE o.status = 'placed' AND l.quantity > 0 AND l.product_id IS NOT NULL
-    ORDER BY o.customer_id`)
+    WHERE o.status = 'placed' AND l.quantity > 0 AND l.product_id IS NOT NULL`)
 	if err != nil {
 		return nil, nil, err
 	}
 	defer rows.Close()
 	index := map[int64]int{}
 	var ids []int64
-	var histories [][]int
-	var cur []int
-	seen := map[int]bool{}
-	last := int64(-1)
-	flush := func() {
-		if len(cur) > 0 {
-			histories = append(histories, cur)
-		}
-		cur = nil
-		clear(seen)
-	}
+	var pairs []uint64
 	for rows.Next() {
 		var cust, pid int64
 		if err := rows.Scan(&cust, &pid); err != nil {
 			return nil, nil, err
 		}
-		if cust != last {
-			flush()
-			last = cust
-		}
 		i, ok := index[pid]
 		if !ok {
+			if len(ids) == 1<<24 {
+				return nil, nil, fmt.Errorf("store: more than %d products bought", 1<<24)
+			}
 			i = len(ids)
 			index[pid] = i
 			ids = append(ids, pid)
 		}
-		if !seen[i] {
-			seen[i] = true
-			cur = append(cur, i)
-		}
+		pairs = append(pairs, uint64(cust)<<24|uint64(i))
 	}
-	flush()
-	return ids, histories, rows.Err()
+	if err := rows.Err(); err != nil {
+		return nil, nil, err
+	}
+	slices.Sort(pairs)
+	var histories [][]int
+	for k := 0; k < len(pairs); {
+		cust := pairs[k] >> 24
+		var h []int
+		for ; k < len(pairs) && pairs[k]>>24 == cust; k++ {
+			if k > 0 && pairs[k] == pairs[k-1] {
+				continue // the same product again
+			}
+			h = append(h, int(pairs[k]&(1<<24-1)))
+		}
+		histories = append(histories, h)
+	}
+	return ids, histories, nil
 }
 
 // SaveRecModel replaces the product neighbours and popularity with a new
