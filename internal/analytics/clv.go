@@ -148,18 +148,29 @@ func FitBGNBD(data []Summary) (BGNBD, float64, error) {
 		return BGNBD{}, 0, ErrNoFit
 	}
 	d := newBGData(data)
-	f := func(v []float64) float64 {
-		m := BGNBD{math.Exp(v[0]), math.Exp(v[1]), math.Exp(v[2]), math.Exp(v[3])}
-		ll := d.ll(m)
-		if math.IsNaN(ll) || math.IsInf(ll, 0) {
-			return math.Inf(1)
+	objective := func(d *bgData) func(v []float64) float64 {
+		return func(v []float64) float64 {
+			m := BGNBD{math.Exp(v[0]), math.Exp(v[1]), math.Exp(v[2]), math.Exp(v[3])}
+			ll := d.ll(m)
+			if math.IsNaN(ll) || math.IsInf(ll, 0) {
+				return math.Inf(1)
+			}
+			return -ll
 		}
-		return -ll
 	}
-	best, nll := minimize(f, []float64{0, 0, 0, 0})
+	f := objective(d)
+	start, step := []float64{0, 0, 0, 0}, 0.5
+	if len(d.groups) > sampleAbove {
+		// Many customers: find the neighbourhood of the optimum on an even
+		// sample of them, then search the full data from there with a
+		// small simplex (far fewer passes over all customers).
+		start, _ = minimize(objective(d.sample(sampleAbove)), start)
+		step = 0.05
+	}
+	best, nll := minimizeStep(f, start, step)
 	for range 3 { // restart from the optimum until it stops moving
 		var again float64
-		best, again = minimize(f, best)
+		best, again = minimizeStep(f, best, step)
 		if math.Abs(again-nll) < 1e-9 {
 			nll = again
 			break
@@ -207,16 +218,25 @@ func FitGammaGamma(data []Summary) (GammaGamma, float64, error) {
 	return GammaGamma{math.Exp(best[0]), math.Exp(best[1]), math.Exp(best[2])}, -nll, nil
 }
 
+// sampleAbove is how many distinct customer histories a BG/NBD fit takes
+// in full from the start; above it, the fit starts from a sample's.
+var sampleAbove = 50000
+
 // minimize finds a minimum of f by the Nelder-Mead simplex method from a
 // starting point.
 func minimize(f func([]float64) float64, start []float64) ([]float64, float64) {
+	return minimizeStep(f, start, 0.5)
+}
+
+// minimizeStep is minimize with the first simplex's edge length.
+func minimizeStep(f func([]float64) float64, start []float64, step float64) ([]float64, float64) {
 	n := len(start)
 	pts := make([][]float64, n+1)
 	vals := make([]float64, n+1)
 	for i := range pts {
 		p := append([]float64(nil), start...)
 		if i > 0 {
-			p[i-1] += 0.5
+			p[i-1] += step
 		}
 		pts[i], vals[i] = p, f(p)
 	}

@@ -130,3 +130,23 @@ func TestFastLikelihoodsMatchThePlainSums(t *testing.T) {
 		}
 	}
 }
+
+// A fit that starts from a sample's optimum (as fits of many customers
+// do) reaches the same estimates as the full fit on CDNOW.
+func TestBGNBDFromASampleReachesTheSameFit(t *testing.T) {
+	data := cdnow(t)
+	old := sampleAbove
+	sampleAbove = 500
+	defer func() { sampleAbove = old }()
+	m, ll, err := FitBGNBD(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("r=%.4f α=%.4f a=%.4f b=%.4f LL=%.3f", m.R, m.Alpha, m.A, m.B, ll)
+	for _, c := range []struct{ got, want, tol float64 }{{m.R, 0.2426, 5e-4}, {m.Alpha, 4.4135, 5e-3}, {m.A, 0.7929, 5e-4},
+		{m.B, 2.4258, 5e-3}, {ll, -9582.426, 5e-3}} {
+		if math.Abs(c.got-c.want) > c.tol {
+			t.Errorf("got %.4f, want %.4f", c.got, c.want)
+		}
+	}
+}

@@ -72,6 +72,16 @@ func parallelSum(n int, f func(lo, hi int) float64) float64 {
 	return total
 }
 
+// sample keeps about n groups, evenly spread, with their weights.
+func (d *bgData) sample(n int) *bgData {
+	stride := max(1, len(d.groups)/n)
+	out := &bgData{xs: d.xs}
+	for i := 0; i < len(d.groups); i += stride {
+		out.groups = append(out.groups, d.groups[i])
+	}
+	return out
+}
+
 // ll is the BG/NBD log-likelihood of all customers (as LogLikelihood).
 func (d *bgData) ll(m BGNBD) float64 {
 	r, al, a, b := m.R, m.Alpha, m.A, m.B

@@ -35,6 +35,9 @@ type Model struct {
 	LLBGNBD         float64
 	Spend           GammaGamma // zero when too few repeat buyers
 	LLSpend         float64
+	// Took is how long each part of the fit took (read, BG/NBD, Gamma-Gamma,
+	// predictions and their storing).
+	Took struct{ Read, BGNBD, GammaGamma, Save time.Duration }
 }
 
 // Prediction is what a fit predicts for one customer over the horizon.
@@ -98,10 +101,12 @@ func (s *Service) Fit(ctx context.Context, asOf time.Time, horizonWeeks int) (Mo
 	if horizonWeeks <= 0 {
 		horizonWeeks = 52
 	}
+	start := time.Now()
 	data, err := s.store.CLVSummaries(ctx, asOf.UTC())
 	if err != nil {
 		return Model{}, err
 	}
+	read := time.Since(start)
 	plain := make([]Summary, len(data))
 	m := Model{FittedAt: s.now().UTC(), AsOf: asOf.UTC(), HorizonWeeks: horizonWeeks, Customers: len(data)}
 	for i, d := range data {
@@ -110,12 +115,18 @@ func (s *Service) Fit(ctx context.Context, asOf time.Time, horizonWeeks int) (Mo
 			m.RepeatCustomers++
 		}
 	}
+	m.Took.Read = read
+	start = time.Now()
 	if m.BGNBD, m.LLBGNBD, err = FitBGNBD(plain); err != nil {
 		return Model{}, fault.New(fault.Conflict, "Too little order history to fit the purchase model (%d buying customers).", len(data))
 	}
+	m.Took.BGNBD = time.Since(start)
+	start = time.Now()
 	if m.Spend, m.LLSpend, err = FitGammaGamma(plain); err != nil {
 		m.Spend = GammaGamma{}
 	}
+	m.Took.GammaGamma = time.Since(start)
+	start = time.Now()
 	ps := make([]Prediction, len(data))
 	h := float64(horizonWeeks)
 	mean := 0.0
@@ -137,6 +148,7 @@ func (s *Service) Fit(ctx context.Context, asOf time.Time, horizonWeeks int) (Mo
 	if m.ID, err = s.store.SaveCLV(ctx, m, ps); err != nil {
 		return Model{}, err
 	}
+	m.Took.Save = time.Since(start)
 	return m, nil
 }
 

@@ -31,6 +31,9 @@ func changeText(c customer.Change) string {
 	}
 }
 
+// dashboardCountCap is where the home page's customer counts stop.
+const dashboardCountCap = 10000
+
 func (s *site) dashboard(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
 	ctx := r.Context()
 	p := DashboardPage{Base: s.pageBase(w, r, a, "Dashboard", "dashboard"), CanCreate: a.Can(auth.CustomerCreate)}
@@ -47,15 +50,17 @@ func (s *site) dashboard(w http.ResponseWriter, r *http.Request, a auth.Actor) e
 	if !a.Can(auth.CustomerRead) {
 		return render(w, r, http.StatusOK, dashboardPage(p))
 	}
+	// Counts stop at 10,000 ("10,000+"): exact counts of a million
+	// customers would make the home page slow.
 	var err error
-	if p.Visible, _, err = s.Customers.CountCustomers(ctx, a, customer.Filter{}, 0); err != nil {
+	if p.Visible, p.VisibleMore, err = s.Customers.CountCustomers(ctx, a, customer.Filter{}, dashboardCountCap); err != nil {
 		return err
 	}
-	if p.Mine, _, err = s.Customers.CountCustomers(ctx, a, customer.Filter{OwnerID: a.UserID}, 0); err != nil {
+	if p.Mine, p.MineMore, err = s.Customers.CountCustomers(ctx, a, customer.Filter{OwnerID: a.UserID}, dashboardCountCap); err != nil {
 		return err
 	}
 	week := customer.Filter{CreatedFrom: time.Now().UTC().Add(-7 * 24 * time.Hour)}
-	if p.ThisWeek, _, err = s.Customers.CountCustomers(ctx, a, week, 0); err != nil {
+	if p.ThisWeek, p.ThisWeekMore, err = s.Customers.CountCustomers(ctx, a, week, dashboardCountCap); err != nil {
 		return err
 	}
 	page, err := s.Customers.FindCustomers(ctx, a, customer.Filter{Limit: 10})

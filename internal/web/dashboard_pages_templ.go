@@ -1162,4 +1162,21 @@ func kpiPage(p KPIPage) templ.Component {
 	})
 }
 
+// countText writes a count that may have stopped at its cap.
+func countText(n int, more bool) string {
+	s := commas(int64(n))
+	if more {
+		s += "+"
+	}
+	return s
+}
+
+func commas(n int64) string {
+	s := fmt.Sprint(n)
+	for i := len(s) - 3; i > 0 && s[i-1] != '-'; i -= 3 {
+		s = s[:i] + "," + s[i:]
+	}
+	return s
+}
+
 var _ = templruntime.GeneratedTemplate
