@@ -70,8 +70,7 @@ type KPIStore interface {
 	LeadFunnel(ctx context.Context, from, to time.Time) ([]FunnelRow, error)
 	RepPerformance(ctx context.Context, from, to time.Time) ([]RepRow, error)
 	Cohorts(ctx context.Context, from time.Time) ([]Cohort, error)
-	ChurnCounts(ctx context.Context, threshold float64) (churned, customers, lapsed, scored int64, err error)
-	ValueAverages(ctx context.Context) (historical, predicted float64, buyers int64, err error)
+	StageCounts(ctx context.Context) (churned, customers int64, err error)
 }
 
 // Money is an amount in a currency (ten-thousandths).
@@ -395,7 +394,7 @@ var KPIDefinitions = []KPI{
 	{Key: "new_leads", Name: "New leads", Unit: "count", Definition: "Leads created in the period, from every source."},
 	{Key: "new_customers", Name: "New customers", Unit: "count", Definition: "Customers whose first purchase falls in the period."},
 	{Key: "cac", Name: "Customer acquisition cost", Unit: "money", Definition: "(Sales and marketing cost entries of the period + costs of the campaigns started in it) ÷ new customers."},
-	{Key: "clv_historical", Name: "Customer lifetime value (historical)", Unit: "money", Definition: "Mean total spent so far by customers who have bought (all time)."},
+	{Key: "clv_historical", Name: "Customer lifetime value (historical)", Unit: "money", Definition: "All revenue so far in the main currency ÷ all customers who have bought (all time)."},
 	{Key: "clv_predicted", Name: "Customer lifetime value (predicted)", Unit: "money", Definition: "Mean expected value over the horizon of the latest BG/NBD + Gamma-Gamma fit, over the customers it scored."},
 	{Key: "churn_rate_contractual", Name: "Churn rate (contractual)", Unit: "percent", Definition: "Customers in the lifecycle stage \"churned\" ÷ customers in the stages \"customer\" or \"churned\" (now)."},
 	{Key: "churn_rate_noncontractual", Name: "Churn rate (non-contractual)", Unit: "percent", Definition: "Buying customers whose P(alive) in the latest fit is below 0.5 ÷ all customers it scored."},
@@ -452,12 +451,21 @@ func (s *Service) KPIs(ctx context.Context, a auth.Actor, from, to time.Time) (K
 	if r.Reps, err = s.store.RepPerformance(ctx, start, end); err != nil {
 		return r, err
 	}
-	churned, custs, lapsed, scored, err := s.store.ChurnCounts(ctx, 0.5)
+	churned, custs, err := s.store.StageCounts(ctx)
 	if err != nil {
 		return r, err
 	}
-	hist, pred, _, err := s.store.ValueAverages(ctx)
+	// Historical value: all revenue in the main currency ÷ all buyers, from
+	// the roll-ups; predicted value and lapsed customers: the latest fit.
+	ever, err := s.store.KPISums(ctx, "0001-01-01", "9999-12-31", "revenue", "new_buyers")
 	if err != nil {
+		return r, err
+	}
+	var lapsed, scored int64
+	var pred float64
+	if m, err := s.store.LatestCLVModel(ctx); err == nil {
+		lapsed, scored, pred = int64(m.Lapsed), int64(m.Customers), float64(m.MeanValue)
+	} else if !fault.Is(err, fault.NotFound) {
 		return r, err
 	}
 	money := func(v int64) *float64 { f := float64(v) / Scale; return &f }
@@ -500,7 +508,7 @@ func (s *Service) KPIs(ctx context.Context, a auth.Actor, from, to time.Time) (K
 		"new_leads":                 per(total(sums["leads"]), 1, 1),
 		"new_customers":             per(newCust, 1, 1),
 		"cac":                       per(cost, newCust, Scale),
-		"clv_historical":            money(int64(hist)),
+		"clv_historical":            per(ever["revenue"][r.Currency], total(ever["new_buyers"]), Scale),
 		"clv_predicted":             money(int64(pred)),
 		"churn_rate_contractual":    pct(churned, custs),
 		"churn_rate_noncontractual": pct(lapsed, scored),

@@ -35,9 +35,11 @@ type Model struct {
 	LLBGNBD         float64
 	Spend           GammaGamma // zero when too few repeat buyers
 	LLSpend         float64
+	MeanValue       int64 // mean expected value over the horizon, ten-thousandths
+	Lapsed          int   // customers with P(alive) under 0.5
 	// Took is how long each part of the fit took (read, BG/NBD, Gamma-Gamma,
-	// predictions and their storing).
-	Took struct{ Read, BGNBD, GammaGamma, Save time.Duration }
+	// predictions, storing them).
+	Took struct{ Read, BGNBD, GammaGamma, Predict, Save time.Duration }
 }
 
 // Prediction is what a fit predicts for one customer over the horizon.
@@ -129,22 +131,34 @@ func (s *Service) Fit(ctx context.Context, asOf time.Time, horizonWeeks int) (Mo
 	start = time.Now()
 	ps := make([]Prediction, len(data))
 	h := float64(horizonWeeks)
-	mean := 0.0
-	for _, d := range data {
-		mean += d.Spend
-	}
-	for i, d := range data {
-		p := Prediction{CustomerID: d.CustomerID, Summary: d.Summary, PAlive: m.BGNBD.PAlive(d.Summary),
-			ExpectedPurchases: m.BGNBD.ConditionalExpected(d.Summary, h)}
-		spend := d.Spend
-		if m.Spend.P > 0 && m.Spend.Q > 1 {
-			spend = m.Spend.ExpectedSpend(d.Summary)
+	parallelSum(len(data), func(lo, hi int) float64 {
+		for i := lo; i < hi; i++ {
+			d := data[i]
+			p := Prediction{CustomerID: d.CustomerID, Summary: d.Summary, PAlive: m.BGNBD.PAlive(d.Summary),
+				ExpectedPurchases: m.BGNBD.ConditionalExpected(d.Summary, h)}
+			spend := d.Spend
+			if m.Spend.P > 0 && m.Spend.Q > 1 {
+				spend = m.Spend.ExpectedSpend(d.Summary)
+			}
+			if v := p.ExpectedPurchases * spend * Scale; !math.IsNaN(v) && !math.IsInf(v, 0) {
+				p.ExpectedValue = int64(math.Round(v))
+			}
+			ps[i] = p
 		}
-		if v := p.ExpectedPurchases * spend * Scale; !math.IsNaN(v) && !math.IsInf(v, 0) {
-			p.ExpectedValue = int64(math.Round(v))
+		return 0
+	})
+	var sum float64
+	for _, p := range ps {
+		sum += float64(p.ExpectedValue)
+		if p.PAlive < 0.5 {
+			m.Lapsed++
 		}
-		ps[i] = p
 	}
+	if len(ps) > 0 {
+		m.MeanValue = int64(math.Round(sum / float64(len(ps))))
+	}
+	m.Took.Predict = time.Since(start)
+	start = time.Now()
 	if m.ID, err = s.store.SaveCLV(ctx, m, ps); err != nil {
 		return Model{}, err
 	}

@@ -595,11 +595,12 @@ func (a *App) runAnalytics(ctx context.Context, done func(step string, took time
 	}
 	a.Log.Info("lifetime value models fitted", "customers", m.Customers, "r", m.BGNBD.R, "alpha", m.BGNBD.Alpha,
 		"a", m.BGNBD.A, "b", m.BGNBD.B, "read", m.Took.Read, "bgnbd", m.Took.BGNBD, "gamma_gamma", m.Took.GammaGamma,
-		"save", m.Took.Save)
+		"predict", m.Took.Predict, "save", m.Took.Save)
 	done("clv: read", m.Took.Read)
 	done("clv: BG/NBD", m.Took.BGNBD)
 	done("clv: Gamma-Gamma", m.Took.GammaGamma)
-	done("clv: predictions and storing", m.Took.Save)
+	done("clv: predictions", m.Took.Predict)
+	done("clv: storing predictions", m.Took.Save)
 	run.Customers = m.Customers
 	return run, nil
 }

@@ -18,7 +18,11 @@ import (
 // database to group them.
 func (s *Store) CLVSummaries(ctx context.Context, asOf time.Time) ([]analytics.CustomerSummary, error) {
 	end := time.Date(asOf.Year(), asOf.Month(), asOf.Day(), 0, 0, 0, 0, time.UTC)
-	rows, err := s.readConn().QueryContext(ctx, `SELECT customer_id, ordered_at, total FROM orders
+	at := "ordered_at"
+	if s.engine == SQLite {
+		at = "CAST(ordered_at AS TEXT)"
+	}
+	rows, err := s.readConn().QueryContext(ctx, `SELECT customer_id, `+at+`, total FROM orders
     WHERE status = 'placed' AND ordered_at < ?`, end.AddDate(0, 0, 1))
 	if err != nil {
 		return nil, err
@@ -30,13 +34,28 @@ func (s *Store) CLVSummaries(ctx context.Context, asOf time.Time) ([]analytics.C
 		total    int64
 	}
 	var ps []purchase
+	// SQLite hands the time over as text: its day is looked up by the
+	// text's first ten characters when the rest says UTC, which spares
+	// parsing five million timestamps.
+	days := map[string]int32{}
 	for rows.Next() {
 		var p purchase
-		var at time.Time
+		var at any
 		if err := rows.Scan(&p.customer, &at, &p.total); err != nil {
 			return nil, err
 		}
-		p.day = int32(at.UTC().Unix() / 86400)
+		switch v := at.(type) {
+		case time.Time:
+			p.day = int32(v.UTC().Unix() / 86400)
+		case string:
+			d, err := dayOfText(days, v)
+			if err != nil {
+				return nil, err
+			}
+			p.day = d
+		default:
+			return nil, fmt.Errorf("store: order time %v (%T)", at, at)
+		}
 		ps = append(ps, p)
 	}
 	if err := rows.Err(); err != nil {
@@ -76,14 +95,37 @@ func (s *Store) CLVSummaries(ctx context.Context, asOf time.Time) ([]analytics.C
 	return out, nil
 }
 
+// dayOfText returns the UTC day (since 1970) of a time SQLite stored as
+// text; times written in UTC are looked up by their date part.
+func dayOfText(cache map[string]int32, v string) (int32, error) {
+	if len(v) >= 10 && (strings.HasSuffix(v, "+00:00") || strings.HasSuffix(v, "Z")) {
+		if d, ok := cache[v[:10]]; ok {
+			return d, nil
+		}
+		t, err := time.Parse("2006-01-02", v[:10])
+		if err != nil {
+			return 0, fmt.Errorf("store: order time %q: %w", v, err)
+		}
+		d := int32(t.Unix() / 86400)
+		cache[v[:10]] = d
+		return d, nil
+	}
+	t, err := parseDBTime(v)
+	if err != nil {
+		return 0, fmt.Errorf("store: order time %q: %w", v, err)
+	}
+	return int32(t.UTC().Unix() / 86400), nil
+}
+
 // SaveCLV stores a fit and replaces the predictions with its own.
 func (s *Store) SaveCLV(ctx context.Context, m analytics.Model, ps []analytics.Prediction) (int64, error) {
 	var id int64
 	err := s.inTx(ctx, func(t *tx) error {
 		if err := t.c.QueryRowContext(ctx, `INSERT INTO clv_models (fitted_at, as_of, horizon_weeks, customers, repeat_customers,
-    r, alpha, a, b, ll_bgnbd, p, q, gamma, ll_gg) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, m.FittedAt, m.AsOf,
+    r, alpha, a, b, ll_bgnbd, p, q, gamma, ll_gg, mean_value, lapsed) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+RETURNING id`, m.FittedAt, m.AsOf,
 			m.HorizonWeeks, m.Customers, m.RepeatCustomers, m.BGNBD.R, m.BGNBD.Alpha, m.BGNBD.A, m.BGNBD.B, m.LLBGNBD, m.Spend.P,
-			m.Spend.Q, m.Spend.Gamma, m.LLSpend).Scan(&id); err != nil {
+			m.Spend.Q, m.Spend.Gamma, m.LLSpend, m.MeanValue, m.Lapsed).Scan(&id); err != nil {
 			return err
 		}
 		if _, err := t.c.ExecContext(ctx, `DELETE FROM customer_clv`); err != nil {
@@ -111,14 +153,14 @@ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)` + strings.Repeat(", (?, ?, ?, ?, ?, ?, ?, ?,
 }
 
 const clvModelColumns = `id, fitted_at, as_of, horizon_weeks, customers, repeat_customers, r, alpha, a, b, ll_bgnbd, p, q, gamma,
-    ll_gg FROM clv_models`
+    ll_gg, mean_value, lapsed FROM clv_models`
 
 // LatestCLVModel returns the latest fit.
 func (s *Store) LatestCLVModel(ctx context.Context) (analytics.Model, error) {
 	var m analytics.Model
 	err := s.readConn().QueryRowContext(ctx, `SELECT `+clvModelColumns+` ORDER BY id DESC LIMIT 1`).Scan(&m.ID, &m.FittedAt, &m.AsOf,
 		&m.HorizonWeeks, &m.Customers, &m.RepeatCustomers, &m.BGNBD.R, &m.BGNBD.Alpha, &m.BGNBD.A, &m.BGNBD.B, &m.LLBGNBD,
-		&m.Spend.P, &m.Spend.Q, &m.Spend.Gamma, &m.LLSpend)
+		&m.Spend.P, &m.Spend.Q, &m.Spend.Gamma, &m.LLSpend, &m.MeanValue, &m.Lapsed)
 	m.FittedAt, m.AsOf = m.FittedAt.UTC(), m.AsOf.UTC()
 	return m, notFoundOr(err, "The lifetime value models have not been fitted yet.")
 }

@@ -2,7 +2,6 @@ package store
 
 import (
 	"context"
-	"database/sql"
 	"fmt"
 	"strings"
 	"time"
@@ -262,24 +261,11 @@ func monthsBetween(a, b string) int {
 	return (tb.Year()-ta.Year())*12 + int(tb.Month()) - int(ta.Month())
 }
 
-// ChurnCounts counts the customers in the churned stage against those
-// still customers, and the scored buyers whose P(alive) is under the
-// threshold against all scored.
-func (s *Store) ChurnCounts(ctx context.Context, threshold float64) (churned, customers, lapsed, scored int64, err error) {
+// StageCounts counts the customers in the churned stage and those in the
+// stages customer or churned.
+func (s *Store) StageCounts(ctx context.Context) (churned, customers int64, err error) {
 	err = s.readConn().QueryRowContext(ctx, `SELECT
     (SELECT COUNT(*) FROM customers WHERE lifecycle_stage = 'churned' AND deleted_at IS NULL),
-    (SELECT COUNT(*) FROM customers WHERE lifecycle_stage IN ('customer', 'churned') AND deleted_at IS NULL),
-    (SELECT COUNT(*) FROM customer_clv WHERE p_alive < ?),
-    (SELECT COUNT(*) FROM customer_clv)`, threshold).Scan(&churned, &customers, &lapsed, &scored)
+    (SELECT COUNT(*) FROM customers WHERE lifecycle_stage IN ('customer', 'churned') AND deleted_at IS NULL)`).Scan(&churned, &customers)
 	return
-}
-
-// ValueAverages is the mean spend of buying customers so far and the mean
-// predicted value of the latest lifetime value fit.
-func (s *Store) ValueAverages(ctx context.Context) (historical, predicted float64, buyers int64, err error) {
-	var h, p sql.NullFloat64
-	err = s.readConn().QueryRowContext(ctx, `SELECT (SELECT AVG(total_spent) FROM customers WHERE order_count > 0 AND deleted_at IS NULL),
-    (SELECT COUNT(*) FROM customers WHERE order_count > 0 AND deleted_at IS NULL),
-    (SELECT AVG(expected_value) FROM customer_clv)`).Scan(&h, &buyers, &p)
-	return h.Float64, p.Float64, buyers, err
 }

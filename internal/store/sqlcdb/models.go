@@ -245,6 +245,8 @@ type ClvModel struct {
 	Q               float64
 	Gamma           float64
 	LlGg            float64
+	MeanValue       int64
+	Lapsed          int64
 }
 
 type ConsentEvent struct {
