@@ -3,6 +3,7 @@ package analytics
 import (
 	"context"
 	"math"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -71,6 +72,11 @@ type KPIStore interface {
 	RepPerformance(ctx context.Context, from, to time.Time) ([]RepRow, error)
 	Cohorts(ctx context.Context, from time.Time) ([]Cohort, error)
 	StageCounts(ctx context.Context) (churned, customers int64, err error)
+	DashboardHidden(ctx context.Context, userID int64) ([]string, error)
+	SetDashboardHidden(ctx context.Context, userID int64, hidden []string) error
+	// KPIMonthly adds up roll-ups per month: month (YYYY-MM) → metric →
+	// dimension → sum.
+	KPIMonthly(ctx context.Context, from, to string, metrics ...string) (map[string]map[string]map[string]int64, error)
 }
 
 // Money is an amount in a currency (ten-thousandths).
@@ -100,6 +106,28 @@ type Dashboard struct {
 	// Trends compare the last 7 days with the 7 before, for the counts
 	// the actor may see.
 	Trends []Trend
+	// Hidden are the widgets the user chose not to see.
+	Hidden []string
+}
+
+// Widgets are the dashboard's widgets a user may hide.
+var Widgets = []string{"revenue", "sales", "pipeline", "engagement", "service", "trends", "loyalty"}
+
+// HideWidgets stores which widgets the actor hides on their dashboard.
+func (s *Service) HideWidgets(ctx context.Context, a auth.Actor, hidden []string) ([]string, error) {
+	if a.UserID == 0 {
+		return nil, fault.New(fault.Forbidden, "Only a signed-in user has a dashboard.")
+	}
+	out := []string{}
+	for _, h := range hidden {
+		if !slices.Contains(Widgets, h) {
+			return nil, fault.Field("hidden", "%q is not a widget; use %s", h, strings.Join(Widgets, ", "))
+		}
+		if !slices.Contains(out, h) {
+			out = append(out, h)
+		}
+	}
+	return out, s.store.SetDashboardHidden(ctx, a.UserID, out)
 }
 
 // Trend is a count over the last 7 days against the 7 days before.
@@ -310,6 +338,11 @@ func (s *Service) Dashboard(ctx context.Context, a auth.Actor) (Dashboard, error
 	if d.Trends, err = s.trends(ctx, a, now); err != nil {
 		return d, err
 	}
+	if a.UserID != 0 {
+		if d.Hidden, err = s.store.DashboardHidden(ctx, a.UserID); err != nil {
+			return d, err
+		}
+	}
 	if d.Sales == nil && d.Marketing == nil && d.Service == nil && d.Loyalty == nil {
 		return d, fault.New(fault.Forbidden, "Your role has no dashboard figures.")
 	}
@@ -375,6 +408,39 @@ type KPIReport struct {
 	CACByChannel []ChannelCAC
 	Funnel       []FunnelRow
 	Reps         []RepRow
+	// Monthly is the 12 months ending with the period's: revenue (main
+	// currency), new customers, CSAT and NPS.
+	Monthly []MonthFigures
+	// Targets are the sales targets running now with their attainment.
+	Targets []TargetRow
+	// Campaigns are the campaigns started in the period with their ROI.
+	Campaigns []CampaignROI
+}
+
+// MonthFigures is one month of the trend lines.
+type MonthFigures struct {
+	Month        string
+	Revenue      int64
+	NewCustomers int64
+	CSAT, NPS    *float64
+}
+
+// TargetRow is a rep's or team's sales target and how far it is met.
+type TargetRow struct {
+	Who, Metric, From, To, Currency string
+	Target, Attained                int64 // minor units for revenue, counts otherwise
+}
+
+// CampaignROI is a campaign's cost, the revenue last-touch attribution
+// credits it with, and the return.
+type CampaignROI struct {
+	ID       int64
+	Name     string
+	Started  time.Time
+	Cost     int64 // ten-thousandths
+	Revenue  int64 // ten-thousandths, last touch, when in one currency
+	Currency string
+	ROI      *float64
 }
 
 // ChannelCAC is acquisition cost in one channel.
@@ -450,6 +516,19 @@ func (s *Service) KPIs(ctx context.Context, a auth.Actor, from, to time.Time) (K
 	}
 	if r.Reps, err = s.store.RepPerformance(ctx, start, end); err != nil {
 		return r, err
+	}
+	if r.Monthly, err = s.monthly(ctx, to); err != nil {
+		return r, err
+	}
+	if s.Targets != nil {
+		if r.Targets, err = s.Targets(ctx, a); err != nil {
+			return r, err
+		}
+	}
+	if s.Campaigns != nil && a.Can(auth.MarketingRead) {
+		if r.Campaigns, err = s.Campaigns(ctx, a, start, end); err != nil {
+			return r, err
+		}
 	}
 	churned, custs, err := s.store.StageCounts(ctx)
 	if err != nil {
@@ -535,6 +614,31 @@ func (s *Service) KPIs(ctx context.Context, a auth.Actor, from, to time.Time) (K
 	return r, nil
 }
 
+// monthly adds up the roll-ups of the 12 months ending with to's.
+func (s *Service) monthly(ctx context.Context, to time.Time) ([]MonthFigures, error) {
+	first := time.Date(to.Year(), to.Month(), 1, 0, 0, 0, 0, time.UTC).AddDate(0, -11, 0)
+	sums, err := s.store.KPIMonthly(ctx, day(first), day(to), "revenue", "new_buyers", "csat_answers", "csat_score",
+		"nps_answers", "nps_promoters", "nps_detractors")
+	if err != nil {
+		return nil, err
+	}
+	all := map[string]int64{}
+	for _, m := range sums {
+		for c, v := range m["revenue"] {
+			all[c] += v
+		}
+	}
+	cur := mainCurrency(all)
+	var out []MonthFigures
+	for m := first; !m.After(to); m = m.AddDate(0, 1, 0) {
+		k := m.Format("2006-01")
+		f := MonthFigures{Month: k, Revenue: sums[k]["revenue"][cur], NewCustomers: total(sums[k]["new_buyers"]),
+			CSAT: ratio(total(sums[k]["csat_score"]), total(sums[k]["csat_answers"])), NPS: npsOf(sums[k])}
+		out = append(out, f)
+	}
+	return out, nil
+}
+
 // AddCost records a sales or marketing cost (sales or marketing admins).
 func (s *Service) AddCost(ctx context.Context, a auth.Actor, c Cost) (Cost, error) {
 	if !a.Can(auth.SalesAdmin) && !a.Can(auth.MarketingWrite) {
@@ -600,6 +704,7 @@ type DashboardJSON struct {
 	Service   *ServiceFiguresJSON `json:"service,omitempty"`
 	Loyalty   *LoyaltyFiguresJSON `json:"loyalty,omitempty"`
 	Trends    []Trend             `json:"trends" doc:"Counts of the last 7 days against the 7 before, flagged when the change is significant."`
+	Hidden    []string            `json:"hidden" doc:"Widgets the user hides on the home page."`
 }
 
 // SalesFiguresJSON is the sales widgets' figures.
@@ -656,7 +761,7 @@ type LoyaltyFiguresJSON struct {
 // JSON writes the dashboard for the API and the live page.
 func (d Dashboard) JSON() DashboardJSON {
 	out := DashboardJSON{AsOf: d.AsOf, From: d.From, To: d.To, LastFrom: d.LastFrom, LastTo: d.LastTo, Currency: d.Currency,
-		Marketing: d.Marketing, Trends: append([]Trend{}, d.Trends...)}
+		Marketing: d.Marketing, Trends: append([]Trend{}, d.Trends...), Hidden: append([]string{}, d.Hidden...)}
 	units := func(v int64) float64 { return float64(v) / Scale }
 	if f := d.Sales; f != nil {
 		s := &SalesFiguresJSON{Revenue: units(f.Revenue), RevenueLast: units(f.RevenueLast), Orders: f.Orders, OrdersLast: f.OrdersLast,

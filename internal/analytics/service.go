@@ -83,6 +83,12 @@ type Service struct {
 	// ChurnTask, when set, gives a customer's owner a task about a high
 	// churn risk.
 	ChurnTask func(ctx context.Context, ownerID, customerID int64, subject, notes string) error
+	// Targets, when set, lists the sales targets running now that the actor
+	// may see, with attainment (the key figures show them).
+	Targets func(ctx context.Context, a auth.Actor) ([]TargetRow, error)
+	// Campaigns, when set, lists the campaigns started in a period with
+	// their attributed revenue and ROI.
+	Campaigns func(ctx context.Context, a auth.Actor, from, to time.Time) ([]CampaignROI, error)
 }
 
 // NewService returns the analytics service.

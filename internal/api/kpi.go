@@ -22,14 +22,48 @@ type KPIJSON struct {
 
 // KPIReportJSON is the key figures of a period with their breakdowns.
 type KPIReportJSON struct {
-	From     string           `json:"from"`
-	To       string           `json:"to"`
-	Currency string           `json:"currency" doc:"The main currency of the money figures."`
-	KPIs     []KPIJSON        `json:"kpis"`
-	Revenue  []MoneyJSON      `json:"revenue_by_currency"`
-	CAC      []ChannelCACJSON `json:"cac_by_channel"`
-	Funnel   []FunnelJSON     `json:"lead_funnel" doc:"Leads created in the period per source and campaign."`
-	Reps     []RepJSON        `json:"sales_by_rep" doc:"Deals closed in the period per owner."`
+	From      string            `json:"from"`
+	To        string            `json:"to"`
+	Currency  string            `json:"currency" doc:"The main currency of the money figures."`
+	KPIs      []KPIJSON         `json:"kpis"`
+	Revenue   []MoneyJSON       `json:"revenue_by_currency"`
+	CAC       []ChannelCACJSON  `json:"cac_by_channel"`
+	Funnel    []FunnelJSON      `json:"lead_funnel" doc:"Leads created in the period per source and campaign."`
+	Reps      []RepJSON         `json:"sales_by_rep" doc:"Deals closed in the period per owner."`
+	Monthly   []MonthJSON       `json:"monthly" doc:"The 12 months ending with the period's: revenue, new customers, CSAT and NPS."`
+	Targets   []TargetRowJSON   `json:"targets" doc:"Sales targets running now, with attainment."`
+	Campaigns []CampaignROIJSON `json:"campaigns" doc:"Campaigns started in the period: cost, last-touch revenue, ROI."`
+}
+
+// MonthJSON is one month of the trend lines.
+type MonthJSON struct {
+	Month        string   `json:"month"`
+	Revenue      float64  `json:"revenue"`
+	NewCustomers int64    `json:"new_customers"`
+	CSAT         *float64 `json:"csat"`
+	NPS          *float64 `json:"nps"`
+}
+
+// TargetRowJSON is a sales target and its attainment.
+type TargetRowJSON struct {
+	Who      string `json:"who"`
+	Metric   string `json:"metric"`
+	From     string `json:"from"`
+	To       string `json:"to"`
+	Target   int64  `json:"target" doc:"Minor units (cents) for revenue, a count otherwise."`
+	Attained int64  `json:"attained"`
+	Currency string `json:"currency,omitempty"`
+}
+
+// CampaignROIJSON is a campaign's return.
+type CampaignROIJSON struct {
+	ID       int64    `json:"id"`
+	Name     string   `json:"name"`
+	Started  string   `json:"started"`
+	Cost     float64  `json:"cost"`
+	Revenue  float64  `json:"revenue" doc:"Credited by last-touch attribution."`
+	Currency string   `json:"currency,omitempty"`
+	ROI      *float64 `json:"roi" doc:"(revenue − cost) ÷ cost; null without a cost or with revenue in several currencies."`
 }
 
 // MoneyJSON is an amount in a currency.
@@ -108,6 +142,29 @@ func (s *server) registerKPIs(api huma.API, mux *http.ServeMux) {
 			}
 			return &struct{ Body analytics.DashboardJSON }{d.JSON()}, nil
 		})
+	huma.Register(api, huma.Operation{OperationID: "dashboard-widgets", Method: http.MethodPut, Path: "/analytics/dashboard/widgets",
+		Summary: "Choose the widgets your dashboard hides", Tags: tags},
+		func(ctx context.Context, in *struct {
+			Body struct {
+				Hidden []string `json:"hidden" maxItems:"20" doc:"Any of revenue, sales, pipeline, engagement, service, trends, loyalty."`
+			}
+		}) (*struct {
+			Body struct {
+				Hidden []string `json:"hidden"`
+			}
+		}, error) {
+			h, err := s.Analytics.HideWidgets(ctx, actorFrom(ctx), in.Body.Hidden)
+			if err != nil {
+				return nil, s.fail(ctx, "dashboard widgets", err)
+			}
+			out := &struct {
+				Body struct {
+					Hidden []string `json:"hidden"`
+				}
+			}{}
+			out.Body.Hidden = h
+			return out, nil
+		})
 	huma.Register(api, huma.Operation{OperationID: "kpis", Method: http.MethodGet, Path: "/analytics/kpis",
 		Summary: "The key figures of a period, each with its definition", Tags: tags},
 		func(ctx context.Context, in *struct {
@@ -128,7 +185,20 @@ func (s *server) registerKPIs(api huma.API, mux *http.ServeMux) {
 				return nil, s.fail(ctx, "kpis", err)
 			}
 			out := KPIReportJSON{From: r.From, To: r.To, Currency: r.Currency, KPIs: []KPIJSON{}, Revenue: []MoneyJSON{},
-				CAC: []ChannelCACJSON{}, Funnel: []FunnelJSON{}, Reps: []RepJSON{}}
+				CAC: []ChannelCACJSON{}, Funnel: []FunnelJSON{}, Reps: []RepJSON{}, Monthly: []MonthJSON{}, Targets: []TargetRowJSON{},
+				Campaigns: []CampaignROIJSON{}}
+			for _, m := range r.Monthly {
+				out.Monthly = append(out.Monthly, MonthJSON{Month: m.Month, Revenue: float64(m.Revenue) / analytics.Scale,
+					NewCustomers: m.NewCustomers, CSAT: m.CSAT, NPS: m.NPS})
+			}
+			for _, t := range r.Targets {
+				out.Targets = append(out.Targets, TargetRowJSON{Who: t.Who, Metric: t.Metric, From: t.From, To: t.To, Target: t.Target,
+					Attained: t.Attained, Currency: t.Currency})
+			}
+			for _, c := range r.Campaigns {
+				out.Campaigns = append(out.Campaigns, CampaignROIJSON{ID: c.ID, Name: c.Name, Started: c.Started.Format("2006-01-02"),
+					Cost: float64(c.Cost) / analytics.Scale, Revenue: float64(c.Revenue) / analytics.Scale, Currency: c.Currency, ROI: c.ROI})
+			}
 			for _, k := range r.KPIs {
 				out.KPIs = append(out.KPIs, KPIJSON{Key: k.Key, Name: k.Name, Value: k.Value, Unit: k.Unit, Definition: k.Definition})
 			}

@@ -242,6 +242,47 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, version strin
 		}
 		return f, nil
 	}
+	a.Analytics.Targets = func(ctx context.Context, actor auth.Actor) ([]analytics.TargetRow, error) {
+		ts, err := a.Targets.Current(ctx, actor)
+		if err != nil {
+			return nil, err
+		}
+		out := make([]analytics.TargetRow, len(ts))
+		for i, t := range ts {
+			who := t.UserName
+			if who == "" {
+				who = t.TeamName + " (team)"
+			}
+			out[i] = analytics.TargetRow{Who: who, Metric: t.Metric, From: t.PeriodStart, To: t.PeriodEnd, Currency: t.Currency,
+				Target: t.Target, Attained: t.Attained}
+		}
+		return out, nil
+	}
+	a.Analytics.Campaigns = func(ctx context.Context, actor auth.Actor, from, to time.Time) ([]analytics.CampaignROI, error) {
+		cs, err := a.Marketing.Campaigns(ctx, actor)
+		if err != nil {
+			return nil, err
+		}
+		var out []analytics.CampaignROI
+		for _, c := range cs {
+			if c.StartedAt.IsZero() || c.StartedAt.Before(from) || !c.StartedAt.Before(to) {
+				continue
+			}
+			rep, err := a.Marketing.CampaignReport(ctx, actor, c.ID)
+			if err != nil {
+				return nil, err
+			}
+			row := analytics.CampaignROI{ID: c.ID, Name: c.Name, Started: c.StartedAt, Cost: c.Cost}
+			for cur, v := range rep.LastTouch.Revenue {
+				row.Revenue, row.Currency = v, cur
+			}
+			if roi, ok := rep.ROI(rep.LastTouch); ok {
+				row.ROI = &roi
+			}
+			out = append(out, row)
+		}
+		return out, nil
+	}
 	a.Marketing.Products = func(ctx context.Context, customerID int64, n int) ([]marketing.ProductCard, error) {
 		recs, err := a.Analytics.RecommendFor(ctx, customerID, n)
 		if err != nil {

@@ -108,4 +108,18 @@ func attribution(t *testing.T, engine store.Engine) {
 		lt["revenue"].(map[string]any)["EUR"] != float64(200) || lt["roi"] != float64(3) {
 		t.Fatalf("campaign B last touch: %v", lt)
 	}
+	// The key figures list both campaigns with their last-touch return.
+	k := h.Do("GET", "/analytics/kpis?from=2026-04-01&to="+clk.Now().Format("2006-01-02"), h.AdminToken, nil)
+	wantStatus(t, k, http.StatusOK)
+	rois := map[string]any{}
+	for _, c := range k.JSON["campaigns"].([]any) {
+		m := c.(map[string]any)
+		rois[fmt.Sprint(m["id"])] = m["roi"]
+		if fmt.Sprint(m["id"]) == fmt.Sprint(b) && m["revenue"] != float64(200) {
+			t.Fatalf("campaign B in the key figures: %v", m)
+		}
+	}
+	if len(rois) != 2 || rois[fmt.Sprint(b)] != float64(3) {
+		t.Fatalf("campaigns in the key figures: %s", k.JSON["campaigns"])
+	}
 }

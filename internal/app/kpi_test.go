@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math"
 	"net/http"
+	"strings"
 	"testing"
 	"time"
 
@@ -106,6 +107,8 @@ RETURNING id`), a.kind, fmt.Sprintf("%032d", i), ann, at).Scan(&id); err != nil 
 				}
 			}
 
+			wantStatus(t, h.Do("POST", "/targets", h.AdminToken, map[string]any{"user_id": h.Admin.ID, "metric": "deals_won",
+				"period_start": "2026-03-01", "period_end": "2026-03-31", "target": 4}), http.StatusCreated)
 			r := h.Do("GET", "/analytics/kpis?from=2026-03-01&to=2026-03-31", h.AdminToken, nil)
 			wantStatus(t, r, http.StatusOK)
 			got := map[string]any{}
@@ -133,6 +136,25 @@ RETURNING id`), a.kind, fmt.Sprintf("%032d", i), ann, at).Scan(&id); err != nil 
 				t.Errorf("sales by rep: %v", reps)
 			}
 
+			// Month by month: February's 80, March's 330 with its CSAT and NPS.
+			months := map[string]map[string]any{}
+			for _, m := range r.JSON["monthly"].([]any) {
+				mm := m.(map[string]any)
+				months[mm["month"].(string)] = mm
+			}
+			if len(months) != 12 || months["2026-02"]["revenue"] != float64(80) || months["2026-03"]["revenue"] != float64(330) ||
+				months["2026-03"]["csat"] != float64(3) || months["2026-03"]["nps"] != float64(25) || months["2026-02"]["csat"] != nil ||
+				months["2026-03"]["new_customers"] != float64(2) {
+				t.Errorf("monthly: %v", r.JSON["monthly"])
+			}
+			if tg := r.JSON["targets"].([]any); len(tg) != 1 || tg[0].(map[string]any)["attained"] != float64(1) ||
+				tg[0].(map[string]any)["target"] != float64(4) {
+				t.Errorf("targets: %v", tg)
+			}
+			if cs, ok := r.JSON["campaigns"].([]any); !ok || len(cs) != 0 {
+				t.Errorf("campaigns: %v", r.JSON["campaigns"])
+			}
+
 			d := h.Do("GET", "/analytics/dashboard", h.AdminToken, nil)
 			wantStatus(t, d, http.StatusOK)
 			sales := d.JSON["sales"].(map[string]any)
@@ -158,6 +180,24 @@ RETURNING id`), a.kind, fmt.Sprintf("%032d", i), ann, at).Scan(&id); err != nil 
 				svc["csat"] != float64(3) || svc["nps"] != float64(25) {
 				t.Fatalf("dashboard service: %s", d.Raw)
 			}
+			// The admin hides the loyalty widget; the home page leaves it out.
+			wantProblem(t, h.Do("PUT", "/analytics/dashboard/widgets", h.AdminToken, map[string]any{"hidden": []string{"weather"}}),
+				http.StatusUnprocessableEntity, "hidden")
+			wantStatus(t, h.Do("PUT", "/analytics/dashboard/widgets", h.AdminToken, map[string]any{"hidden": []string{"loyalty"}}),
+				http.StatusOK)
+			if d := h.Do("GET", "/analytics/dashboard", h.AdminToken, nil); fmt.Sprint(d.JSON["hidden"]) != "[loyalty]" {
+				t.Fatalf("hidden widgets: %s", d.Raw)
+			}
+			admin := signIn(t, h, "admin@example.com", "correct horse battery")
+			if st, page, _ := get(t, admin, h.Server.URL+"/"); st != http.StatusOK || strings.Contains(page, `id="w-loyalty"`) ||
+				!strings.Contains(page, `id="w-service"`) || !strings.Contains(page, `data-kpi="sales.revenue"`) {
+				t.Fatalf("home page with loyalty hidden (%d)", st)
+			}
+			if st, page, _ := get(t, admin, h.Server.URL+"/analytics/kpis?from=2026-03-01&to=2026-03-31"); st != http.StatusOK ||
+				!strings.Contains(page, `data-kpi-value="cac"`) || !strings.Contains(page, "150.00 EUR") || !strings.Contains(page, `id="targets"`) {
+				t.Fatalf("key figures page (%d)", st)
+			}
+
 			// A service agent sees the service widget only.
 			_, agentTok := h.User("agent@example.com", auth.RoleService, 0)
 			ad := h.Do("GET", "/analytics/dashboard", agentTok, nil)

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -268,4 +270,57 @@ func (s *Store) StageCounts(ctx context.Context) (churned, customers int64, err 
     (SELECT COUNT(*) FROM customers WHERE lifecycle_stage = 'churned' AND deleted_at IS NULL),
     (SELECT COUNT(*) FROM customers WHERE lifecycle_stage IN ('customer', 'churned') AND deleted_at IS NULL)`).Scan(&churned, &customers)
 	return
+}
+
+// KPIMonthly adds up the daily roll-ups of from..to per month.
+func (s *Store) KPIMonthly(ctx context.Context, from, to string, metrics ...string) (map[string]map[string]map[string]int64, error) {
+	month := "substr(day, 1, 7)"
+	if s.engine == Postgres {
+		month = "to_char(day, 'YYYY-MM')"
+	}
+	args := []any{from, to}
+	for _, m := range metrics {
+		args = append(args, m)
+	}
+	rows, err := s.readConn().QueryContext(ctx, `SELECT `+month+`, metric, dim, SUM(value) FROM kpi_daily
+WHERE day >= ? AND day <= ? AND metric IN (?`+strings.Repeat(", ?", len(metrics)-1)+`) GROUP BY 1, metric, dim`, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string]map[string]map[string]int64{}
+	for rows.Next() {
+		var mo, m, d string
+		var v int64
+		if err := rows.Scan(&mo, &m, &d, &v); err != nil {
+			return nil, err
+		}
+		if out[mo] == nil {
+			out[mo] = map[string]map[string]int64{}
+		}
+		if out[mo][m] == nil {
+			out[mo][m] = map[string]int64{}
+		}
+		out[mo][m][d] = v
+	}
+	return out, rows.Err()
+}
+
+// DashboardHidden returns the widgets a user hid.
+func (s *Store) DashboardHidden(ctx context.Context, userID int64) ([]string, error) {
+	var h string
+	err := s.readConn().QueryRowContext(ctx, `SELECT hidden FROM dashboard_prefs WHERE user_id = ?`, userID).Scan(&h)
+	if errors.Is(err, sql.ErrNoRows) || h == "" {
+		return nil, nil
+	}
+	return strings.Split(h, ","), err
+}
+
+// SetDashboardHidden stores the widgets a user hides.
+func (s *Store) SetDashboardHidden(ctx context.Context, userID int64, hidden []string) error {
+	return s.inTx(ctx, func(t *tx) error {
+		_, err := t.c.ExecContext(ctx, `INSERT INTO dashboard_prefs (user_id, hidden) VALUES (?, ?)
+ON CONFLICT (user_id) DO UPDATE SET hidden = excluded.hidden`, userID, strings.Join(hidden, ","))
+		return err
+	})
 }

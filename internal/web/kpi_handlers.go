@@ -48,3 +48,20 @@ func (s *site) kpiPage(w http.ResponseWriter, r *http.Request, a auth.Actor) err
 	}
 	return render(w, r, http.StatusOK, kpiPage(p))
 }
+
+// dashboardWidgets stores which widgets the user hides.
+func (s *site) dashboardWidgets(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
+	if err := r.ParseForm(); err != nil {
+		return err
+	}
+	var hidden []string
+	for _, name := range analytics.Widgets {
+		if r.PostFormValue("show_"+name) != "1" {
+			hidden = append(hidden, name)
+		}
+	}
+	if _, err := s.Analytics.HideWidgets(r.Context(), a, hidden); err != nil {
+		return err
+	}
+	return s.redirect(w, r, "/", "Dashboard saved.")
+}

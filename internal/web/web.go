@@ -111,6 +111,7 @@ func (s *site) routes() http.Handler {
 
 	mux.Handle("GET /{$}", s.user(s.dashboard))
 	mux.Handle("GET /dashboard/stream", s.user(s.dashboardStream))
+	mux.Handle("POST /dashboard/widgets", s.user(s.dashboardWidgets))
 	mux.Handle("GET /analytics/kpis", s.user(s.kpiPage))
 	mux.Handle("GET /reports", s.user(s.reportsPage))
 	mux.Handle("POST /reports", s.user(s.reportSave))

@@ -441,6 +441,11 @@ type CustomerTag struct {
 	Tag        string
 }
 
+type DashboardPref struct {
+	UserID int64
+	Hidden string
+}
+
 type DataQualityIssue struct {
 	ID          int64
 	Kind        string
