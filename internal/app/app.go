@@ -447,7 +447,7 @@ func (a *App) routes() http.Handler {
 	mux.HandleFunc("POST /forms/{key}", a.leadForm)
 	mux.HandleFunc("OPTIONS /forms/{key}", a.leadForm)
 	mux.Handle("GET /metrics", promhttp.HandlerFor(a.Registry, promhttp.HandlerOpts{}))
-	mux.Handle("/", web.New(web.Deps{Auth: a.Auth, Customers: a.Customers, Notify: a.Notify, Scans: a.Jobs, Imports: a.Jobs, Sales: a.Sales, Orders: a.Orders, Leads: a.Leads, Activities: a.Activities, Targets: a.Targets, Quotes: a.Quotes, DealDetails: a.Deals, Catalogue: a.Catalogue, Support: a.Support, Marketing: a.Marketing, Loyalty: a.Loyalty, Analytics: a.Analytics, Reports: a.Reports, BoardHub: a.Board, Audit: a.Store, Log: a.Log,
+	mux.Handle("/", web.New(web.Deps{Auth: a.Auth, Customers: a.Customers, Notify: a.Notify, Scans: a.Jobs, Imports: a.Jobs, Sales: a.Sales, Orders: a.Orders, Leads: a.Leads, Activities: a.Activities, Targets: a.Targets, Quotes: a.Quotes, DealDetails: a.Deals, Catalogue: a.Catalogue, Support: a.Support, Marketing: a.Marketing, Loyalty: a.Loyalty, Analytics: a.Analytics, Reports: a.Reports, Mobile: a.Store, BoardHub: a.Board, Audit: a.Store, Log: a.Log,
 		SecureCookies: a.Config.SecureCookies, BaseURL: a.Config.BaseURL, RequestID: RequestID, Version: a.version}))
 	// Cross-origin state changes are refused everywhere; API clients send no
 	// browser origin headers and pass.

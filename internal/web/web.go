@@ -45,24 +45,28 @@ type AuditLog interface {
 
 // Deps are what the UI needs.
 type Deps struct {
-	Auth          *auth.Service
-	Customers     *customer.Service
-	Notify        *notify.Service
-	Scans         ScanQueue
-	Imports       ImportQueue
-	Sales         *sales.Service
-	Orders        *sales.OrderService
-	Leads         *sales.LeadService
-	Activities    *sales.ActivityService
-	Targets       *sales.Targets
-	Quotes        *sales.Quotes
-	DealDetails   *sales.DealDetails
-	Catalogue     *sales.Catalogue
-	Support       *support.Service
-	Marketing     *marketing.Service
-	Loyalty       *loyalty.Service
-	Analytics     *analytics.Service
-	Reports       *reports.Service
+	Auth        *auth.Service
+	Customers   *customer.Service
+	Notify      *notify.Service
+	Scans       ScanQueue
+	Imports     ImportQueue
+	Sales       *sales.Service
+	Orders      *sales.OrderService
+	Leads       *sales.LeadService
+	Activities  *sales.ActivityService
+	Targets     *sales.Targets
+	Quotes      *sales.Quotes
+	DealDetails *sales.DealDetails
+	Catalogue   *sales.Catalogue
+	Support     *support.Service
+	Marketing   *marketing.Service
+	Loyalty     *loyalty.Service
+	Analytics   *analytics.Service
+	Reports     *reports.Service
+	// Mobile remembers the actions the mobile app sent.
+	Mobile interface {
+		ClaimAction(ctx context.Context, userID int64, clientID, kind string, at time.Time) (bool, error)
+	}
 	BoardHub      *hub.Hub
 	Audit         AuditLog
 	Log           *slog.Logger
@@ -110,6 +114,13 @@ func (s *site) routes() http.Handler {
 	mux.Handle("POST /invite/{secret}", s.handle(s.inviteSubmit))
 
 	mux.Handle("GET /{$}", s.user(s.dashboard))
+	mux.HandleFunc("GET /app.webmanifest", s.manifest)
+	mux.HandleFunc("GET /m/{icon}", s.mobileFile)
+	mux.Handle("GET /m/{$}", s.user(s.mobilePage))
+	mux.Handle("GET /m/api/home", s.mobileUser(s.mobileHome))
+	mux.Handle("GET /m/api/customers", s.mobileUser(s.mobileSearch))
+	mux.Handle("GET /m/api/customers/{id}", s.mobileUser(s.mobileCard))
+	mux.Handle("POST /m/api/sync", s.mobileUser(s.mobileSync))
 	mux.Handle("GET /dashboard/stream", s.user(s.dashboardStream))
 	mux.Handle("POST /dashboard/widgets", s.user(s.dashboardWidgets))
 	mux.Handle("GET /analytics/kpis", s.user(s.kpiPage))

@@ -874,6 +874,13 @@ type Macro struct {
 	UpdatedAt time.Time
 }
 
+type MobileAction struct {
+	UserID   int64
+	ClientID string
+	Kind     string
+	DoneAt   time.Time
+}
+
 type Notification struct {
 	ID        int64
 	UserID    int64
