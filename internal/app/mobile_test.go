@@ -2,16 +2,19 @@ package app_test
 
 import (
 	"bytes"
+	"compress/gzip"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/scrms/scrms/internal/app/apptest"
 	"github.com/scrms/scrms/internal/auth"
+	"github.com/scrms/scrms/internal/store"
 )
 
 // mobileDo calls the mobile app's JSON with a signed-in browser client.
@@ -144,10 +147,70 @@ func TestMobileDayCardAndSync(t *testing.T) {
 		if code, _, _ := mobileDo(t, browserClient(t), "GET", h.Server.URL+"/m/api/home", nil); code != http.StatusUnauthorized {
 			t.Fatalf("without a session: %d", code)
 		}
+		// The app shell (page, script, style) stays under 100 KB compressed.
+		_, page, _ := get(t, phone, h.Server.URL+"/m/")
+		shell := []string{page}
+		for _, m := range regexp.MustCompile(`(?:src|href)="(/static/mobile\.[0-9a-f]+\.(?:js|css))"`).FindAllStringSubmatch(page, -1) {
+			_, body, _ := get(t, phone, h.Server.URL+m[1])
+			shell = append(shell, body)
+		}
+		var zipped bytes.Buffer
+		zw := gzip.NewWriter(&zipped)
+		for _, part := range shell {
+			_, _ = zw.Write([]byte(part))
+		}
+		zw.Close()
+		t.Logf("app shell: %d files, %d bytes compressed", len(shell), zipped.Len())
+		if len(shell) != 3 || zipped.Len() >= 100<<10 {
+			t.Fatalf("app shell: %d files, %d bytes compressed", len(shell), zipped.Len())
+		}
+		// The service worker names this release's files and drops the
+		// caches of others when it takes over.
+		_, sw, hdr := get(t, phone, h.Server.URL+"/m/sw.js")
+		js := regexp.MustCompile(`/static/mobile\.[0-9a-f]+\.js`).FindString(page)
+		if js == "" || !strings.Contains(sw, js) || !strings.Contains(sw, "caches.delete") || hdr.Get("Cache-Control") != "no-cache" {
+			t.Fatalf("service worker for %q:\n%s", js, sw)
+		}
 		req, _ := http.NewRequest("POST", h.Server.URL+"/m/api/sync", strings.NewReader(`{"actions":[]}`))
 		req.Header.Set("Origin", "https://evil.example")
 		if res, err := phone.Do(req); err != nil || res.StatusCode != http.StatusForbidden {
 			t.Fatalf("a foreign origin: %v %v", res.StatusCode, err)
 		}
 	})
+}
+
+// Phones get lost: the mobile data needs a sign-in from the last 12 hours
+// (the desktop session lives on), and a rep can sign out every other
+// device from their account page.
+func TestMobileSessionsAreShortAndCanBeEnded(t *testing.T) {
+	clk := &clock{now: time.Date(2026, 6, 1, 8, 0, 0, 0, time.UTC)}
+	h := apptest.NewAt(t, store.SQLite, clk.Now)
+	h.User("rep@example.com", auth.RoleSales, 0)
+	phone := signIn(t, h, "rep@example.com", "long enough password")
+	desk := signIn(t, h, "rep@example.com", "long enough password")
+	for range 4 { // a working day with requests every 3.5 hours
+		clk.Add(210 * time.Minute)
+		if st, _, _ := get(t, desk, h.Server.URL+"/customers"); st != http.StatusOK {
+			t.Fatalf("desktop after %v: %d", clk.Now(), st)
+		}
+		mobileDo(t, phone, "GET", h.Server.URL+"/m/api/home", nil)
+	}
+	if code, out, _ := mobileDo(t, phone, "GET", h.Server.URL+"/m/api/home", nil); code != http.StatusUnauthorized {
+		t.Fatalf("the phone 14 hours after signing in: %d %v", code, out)
+	}
+	phone = signIn(t, h, "rep@example.com", "long enough password")
+	if code, _, _ := mobileDo(t, phone, "GET", h.Server.URL+"/m/api/home", nil); code != http.StatusOK {
+		t.Fatalf("after signing in again: %d", code)
+	}
+	res, err := desk.PostForm(h.Server.URL+"/account/sign-out-everywhere", nil)
+	if err != nil || res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign out everywhere: %v %v", err, res.StatusCode)
+	}
+	res.Body.Close()
+	if code, _, _ := mobileDo(t, phone, "GET", h.Server.URL+"/m/api/home", nil); code != http.StatusUnauthorized {
+		t.Fatalf("the phone after signing out everywhere: %d", code)
+	}
+	if st, _, _ := get(t, desk, h.Server.URL+"/account"); st != http.StatusOK {
+		t.Fatalf("the device that asked stays signed in: %d", st)
+	}
 }

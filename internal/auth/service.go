@@ -25,6 +25,9 @@ type Store interface {
 	// SetUserPassword stores a new hash and ends the user's other sessions
 	// (all but keepSessionHash) and its API tokens.
 	SetUserPassword(ctx context.Context, userID int64, hash, keepSessionHash string, at time.Time, e AuditEntry) error
+	// EndOtherSessions ends every session of the user but the one kept
+	// (API tokens stay).
+	EndOtherSessions(ctx context.Context, userID int64, keepSessionHash string, e AuditEntry) error
 
 	CreateTeam(ctx context.Context, name string, at time.Time, e AuditEntry) (int64, error)
 	ListTeams(ctx context.Context) ([]Team, error)

@@ -247,3 +247,32 @@ func (s *Service) RevokeAPIToken(ctx context.Context, a Actor, id int64) error {
 	}
 	return nil
 }
+
+// SignOutOtherDevices ends the actor's sessions on every other browser and
+// phone (the one asking stays signed in). A lost phone loses its access
+// at its next request; what it kept offline is wiped when it next signs in
+// or out.
+func (s *Service) SignOutOtherDevices(ctx context.Context, a Actor, sessionSecret string) error {
+	if a.UserID == 0 {
+		return fault.New(fault.Unauthenticated, "Please sign in.")
+	}
+	e := a.Audit("sign_out_everywhere", "user", a.UserID, s.now())
+	return s.store.EndOtherSessions(ctx, a.UserID, HashSecret(sessionSecret), e)
+}
+
+// MobileSessionMax is how long after signing in the mobile app's data may
+// be read before the rep signs in again (phones get lost).
+const MobileSessionMax = 12 * time.Hour
+
+// MobileUser is SessionUser for the mobile app: a sign-in older than
+// MobileSessionMax must be renewed.
+func (s *Service) MobileUser(ctx context.Context, secret string) (User, error) {
+	u, sess, err := s.SessionUser(ctx, secret)
+	if err != nil {
+		return User{}, err
+	}
+	if s.now().Sub(sess.CreatedAt) > MobileSessionMax {
+		return User{}, fault.New(fault.Unauthenticated, "Please sign in again to use the app.")
+	}
+	return u, nil
+}

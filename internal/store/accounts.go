@@ -323,3 +323,13 @@ func (s *Store) FindAPITokenUser(ctx context.Context, hash string) (auth.APIToke
 	u := auth.User{ID: r.ID, Email: r.Email, Name: r.Name, Role: auth.Role(r.Role), TeamID: r.TeamID.Int64, Active: r.Active}
 	return t, u, nil
 }
+
+// EndOtherSessions ends every session of a user but the one kept.
+func (s *Store) EndOtherSessions(ctx context.Context, userID int64, keep string, e audit.Entry) error {
+	return s.inTx(ctx, func(t *tx) error {
+		if err := t.q.DeleteUserSessions(ctx, sqlcdb.DeleteUserSessionsParams{UserID: userID, KeepTokenHash: keep}); err != nil {
+			return fmt.Errorf("store: end sessions: %w", err)
+		}
+		return t.appendAudit(ctx, e)
+	})
+}

@@ -191,3 +191,13 @@ func (s *site) tokenRevoke(w http.ResponseWriter, r *http.Request, a auth.Actor)
 	}
 	return s.redirect(w, r, "/account", "Token revoked.")
 }
+
+// signOutEverywhere ends the user's sessions on every other browser and
+// phone.
+func (s *site) signOutEverywhere(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
+	secret, _ := r.Context().Value(sessionKey{}).(string)
+	if err := s.Auth.SignOutOtherDevices(r.Context(), a, secret); err != nil {
+		return err
+	}
+	return s.redirect(w, r, "/account", "Signed out on every other device.")
+}

@@ -174,14 +174,22 @@ self.addEventListener("fetch", (e) => {
 }
 
 // mobileUser is user for the mobile app's JSON: 401 instead of a redirect
-// when the session has ended, so the app can ask to sign in again.
+// when the session has ended, so the app can ask to sign in again, and
+// also when the sign-in is older than auth.MobileSessionMax: a phone's
+// access to customer data is short-lived.
 func (s *site) mobileUser(h userHandlerFunc) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		a, secret, err := s.actor(r)
+		c, err := r.Cookie(sessionCookie)
 		if err != nil {
 			writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "Please sign in again."})
 			return
 		}
+		u, err := s.Auth.MobileUser(r.Context(), c.Value)
+		if err != nil {
+			writeJSON(w, http.StatusUnauthorized, map[string]string{"error": "Please sign in again."})
+			return
+		}
+		a, secret := u.Actor("mobile", clientIP(r), s.RequestID(r)), c.Value
 		if foreignOrigin(r) {
 			writeJSON(w, http.StatusForbidden, map[string]string{"error": "This is for SCRMS's own app."})
 			return

@@ -202,6 +202,7 @@ func (s *site) routes() http.Handler {
 
 	mux.Handle("GET /account", s.user(s.accountPage))
 	mux.Handle("POST /account/password", s.user(s.accountPassword))
+	mux.Handle("POST /account/sign-out-everywhere", s.user(s.signOutEverywhere))
 	mux.Handle("POST /account/tokens", s.user(s.tokenCreate))
 	mux.Handle("POST /account/tokens/{id}/revoke", s.user(s.tokenRevoke))
 

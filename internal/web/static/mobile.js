@@ -71,8 +71,13 @@
 
   // --- network -----------------------------------------------------------
   var signedOut = false;
+  // signInAgain is what happens when the server no longer knows this
+  // phone's sign-in (it ended, it is over 12 hours old, or the rep signed
+  // out everywhere): the customers and leads kept here are deleted; the
+  // rep's own unsent actions stay and go out after the next sign-in.
   function signInAgain() {
     signedOut = true;
+    tx("cache", "readwrite", function (s) { s.clear(); }).catch(function () {});
     render([el("h1", {}, "Signed out"), el("p", {}, "Your session has ended. Sign in again to carry on; what you did meanwhile waits here."),
       el("a", { class: "btn", href: "/login?next=/m/" }, "Sign in")]);
   }
