@@ -71,6 +71,13 @@ func TestBrowserMobileOfflineAndSync(t *testing.T) {
 		return true;
 	})`)
 
+	// Every screen fits the phone.
+	for _, v := range []struct{ hash, ready string }{{"#/", "main h2"}, {"#/search", "#q"}, {"#/lead", "#lead-form"}, {"#/more", "main button"}} {
+		do(t, ctx, "open "+v.hash, chromedp.Navigate(base+"/m/"+v.hash), chromedp.WaitVisible(chromedp.CSS(v.ready)))
+		layout(t, ctx)
+	}
+	do(t, ctx, "back to today", chromedp.Navigate(base+"/m/#/"), chromedp.WaitVisible(chromedp.CSS("main h2")))
+
 	// The customer, viewed online, then offline after a reload.
 	card := fmt.Sprintf("%s/m/#/c/%d", base, c.ID())
 	do(t, ctx, "open the customer", chromedp.Navigate(card), chromedp.WaitVisible(chromedp.CSS("#timeline")))
@@ -86,6 +93,12 @@ func TestBrowserMobileOfflineAndSync(t *testing.T) {
 	if got := text(t, ctx, "#net"); got != "offline" {
 		t.Fatalf("network indicator: %q", got)
 	}
+	// The rep's day is readable offline too.
+	do(t, ctx, "today offline", chromedp.Navigate(base+"/m/#/"), chromedp.WaitVisible(chromedp.CSS("main h2")))
+	if got := text(t, ctx, "main"); !strings.Contains(got, "Offline: as of") || !strings.Contains(strings.ToLower(got), "my open deals") {
+		t.Fatalf("today offline: %q", got)
+	}
+	do(t, ctx, "back to the card", chromedp.Navigate(card), chromedp.WaitVisible(chromedp.CSS("#timeline")))
 
 	// A call logged offline waits on the phone.
 	do(t, ctx, "log a call offline", chromedp.SendKeys(chromedp.CSS("#note"), "Wants the spring catalogue"),
