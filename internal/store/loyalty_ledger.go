@@ -167,10 +167,22 @@ func (b *creditBatch) flush(ctx context.Context, t *tx) error {
 		ids = append(ids, id)
 	}
 	slices.Sort(ids)
-	for _, id := range ids {
-		d := b.delta[id]
-		if _, err := t.c.ExecContext(ctx, `UPDATE loyalty_members SET balance = balance + ?, pending = pending + ? WHERE id = ?`,
-			d[0], d[1], id); err != nil {
+	// Many members per statement: balance and pending by CASE on the id.
+	for start := 0; start < len(ids); start += 200 {
+		part := ids[start:min(start+200, len(ids))]
+		var bal, pend strings.Builder
+		var balArgs, pendArgs, inArgs []any
+		for _, id := range part {
+			d := b.delta[id]
+			bal.WriteString(" WHEN ? THEN CAST(? AS BIGINT)")
+			balArgs = append(balArgs, id, d[0])
+			pend.WriteString(" WHEN ? THEN CAST(? AS BIGINT)")
+			pendArgs = append(pendArgs, id, d[1])
+			inArgs = append(inArgs, id)
+		}
+		args := append(append(balArgs, pendArgs...), inArgs...)
+		if _, err := t.c.ExecContext(ctx, `UPDATE loyalty_members SET balance = balance + CASE id`+bal.String()+` ELSE 0 END,
+    pending = pending + CASE id`+pend.String()+` ELSE 0 END WHERE id IN (?`+strings.Repeat(", ?", len(part)-1)+`)`, args...); err != nil {
 			return err
 		}
 	}
@@ -673,6 +685,19 @@ func (s *Store) BookOrders(ctx context.Context, p loyalty.Program, accruals []lo
 		if err != nil {
 			return err
 		}
+		// The fast way: members enrolled and credits written many rows per
+		// statement. It gives way to one row at a time when a credit turns
+		// out to be booked already (never in a normal run).
+		if booked, ok, err := t.bookBulk(ctx, p, b, accruals, now); err != nil {
+			return err
+		} else if ok {
+			touched = booked
+			return t.finishBooking(ctx, p, b, returns, touched, cursor, now, &touched)
+		}
+		b, err = t.newBatch(ctx, accruals)
+		if err != nil {
+			return err
+		}
 		enrolled := map[int64]int64{}
 		for _, a := range accruals {
 			x := a.Txn
@@ -704,22 +729,155 @@ func (s *Store) BookOrders(ctx context.Context, p loyalty.Program, accruals []lo
 				touched = append(touched, x.MemberID)
 			}
 		}
-		if err := b.flush(ctx, t); err != nil {
-			return err
-		}
-		for _, r := range returns {
-			if err := t.bookReturn(ctx, r, now); err != nil {
-				return err
-			}
-			touched = append(touched, r.MemberID)
-		}
-		if err := t.upgradeTiers(ctx, p, touched, now); err != nil {
-			return err
-		}
-		_, err = t.c.ExecContext(ctx, `UPDATE loyalty_programs SET order_cursor = ? WHERE id = ? AND order_cursor < ?`, cursor, p.ID, cursor)
-		return err
+		return t.finishBooking(ctx, p, b, returns, touched, cursor, now, &touched)
 	})
 	return touched, err
+}
+
+// finishBooking writes the balances, books the returns, moves members up
+// a tier and moves the program's cursor.
+func (t *tx) finishBooking(ctx context.Context, p loyalty.Program, b *creditBatch, returns []loyalty.ReturnBooking, touched []int64,
+	cursor int64, now time.Time, out *[]int64) error {
+	if err := b.flush(ctx, t); err != nil {
+		return err
+	}
+	for _, r := range returns {
+		if err := t.bookReturn(ctx, r, now); err != nil {
+			return err
+		}
+		touched = append(touched, r.MemberID)
+	}
+	*out = touched
+	if err := t.upgradeTiers(ctx, p, touched, now); err != nil {
+		return err
+	}
+	_, err := t.c.ExecContext(ctx, `UPDATE loyalty_programs SET order_cursor = ? WHERE id = ? AND order_cursor < ?`, cursor, p.ID, cursor)
+	return err
+}
+
+// bookBulk enrols the batch's new buyers and writes its credits (welcome
+// bonuses, then the orders' points) many rows per statement. ok is false,
+// with nothing written, when a credit was booked before: the caller then
+// books the batch one row at a time, which skips those.
+func (t *tx) bookBulk(ctx context.Context, p loyalty.Program, b *creditBatch, accruals []loyalty.AccrualBooking,
+	now time.Time) ([]int64, bool, error) {
+	// Orders of known members booked before would conflict: look first.
+	var known []any
+	for _, a := range accruals {
+		if a.MemberID != 0 && a.Txn.OrderID != 0 {
+			known = append(known, a.Txn.OrderID)
+		}
+	}
+	for start := 0; start < len(known); start += 500 {
+		part := known[start:min(start+500, len(known))]
+		var n int
+		if err := t.c.QueryRowContext(ctx, `SELECT COUNT(*) FROM loyalty_transactions WHERE kind = 'accrual' AND order_id IN (?`+
+			strings.Repeat(", ?", len(part)-1)+`)`, part...).Scan(&n); err != nil {
+			return nil, false, err
+		}
+		if n > 0 {
+			return nil, false, nil
+		}
+	}
+	// New members, in the order their first order came.
+	var fresh []int64
+	seen := map[int64]bool{}
+	for _, a := range accruals {
+		if a.MemberID == 0 && !seen[a.CustomerID] {
+			seen[a.CustomerID] = true
+			fresh = append(fresh, a.CustomerID)
+		}
+	}
+	memberOf := map[int64]int64{}
+	for start := 0; start < len(fresh); start += 200 {
+		part := fresh[start:min(start+200, len(fresh))]
+		args := make([]any, 0, len(part)*6)
+		for _, c := range part {
+			args = append(args, p.ID, c, loyalty.MemberNumber(p.ID, c), loyalty.Active, "purchase", now)
+		}
+		rows, err := t.c.QueryContext(ctx, `INSERT INTO loyalty_members (program_id, customer_id, number, status, source, enrolled_at)
+VALUES (?, ?, ?, ?, ?, ?)`+strings.Repeat(", (?, ?, ?, ?, ?, ?)", len(part)-1)+` RETURNING id, customer_id`, args...)
+		if err != nil {
+			return nil, false, mapErr(err)
+		}
+		for rows.Next() {
+			var id, c int64
+			if err := rows.Scan(&id, &c); err != nil {
+				rows.Close()
+				return nil, false, err
+			}
+			memberOf[c] = id
+			b.balance[id] = 0
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, false, err
+		}
+	}
+	var txns []loyalty.Txn
+	if pts := p.Rules.Events["signup"]; pts > 0 {
+		for _, c := range fresh {
+			txns = append(txns, loyalty.Txn{MemberID: memberOf[c], Kind: loyalty.BonusKind, Points: pts, Status: "posted",
+				Reason: "Welcome bonus.", Key: "event:signup", CreatedAt: now, AvailableAt: now, ExpiresAt: expiry(p, now)})
+		}
+		// The bonus dates from the member's first order.
+		first := map[int64]time.Time{}
+		for _, a := range accruals {
+			if _, ok := first[a.CustomerID]; !ok && a.MemberID == 0 {
+				first[a.CustomerID] = a.Txn.OccurredAt
+			}
+		}
+		for i, c := range fresh {
+			txns[i].OccurredAt = first[c]
+		}
+	}
+	var touched []int64
+	for _, a := range accruals {
+		x := a.Txn
+		x.MemberID = a.MemberID
+		if x.MemberID == 0 {
+			x.MemberID = memberOf[a.CustomerID]
+		}
+		txns = append(txns, x)
+		touched = append(touched, x.MemberID)
+	}
+	const cols = 15
+	for start := 0; start < len(txns); start += 200 {
+		part := txns[start:min(start+200, len(txns))]
+		args := make([]any, 0, len(part)*cols)
+		for i := range part {
+			x := &part[i]
+			x.Remaining = x.Points
+			next := b.balance[x.MemberID] + x.Points
+			if x.Status == "posted" {
+				x.Remaining = min(x.Points, max(0, next))
+			}
+			args = append(args, x.MemberID, x.Kind, x.Points, x.Status, x.Remaining, x.Qualifying, nullID(x.OrderID), x.Reason,
+				x.Detail, nullText(x.Key), x.OccurredAt, x.CreatedAt, x.AvailableAt, nullTime(x.ExpiresAt))
+			d := b.delta[x.MemberID]
+			if d == nil {
+				d = &[2]int64{}
+				b.delta[x.MemberID] = d
+			}
+			if x.Status == "posted" {
+				b.balance[x.MemberID] = next
+				d[0] += x.Points
+			} else {
+				d[1] += x.Points
+			}
+		}
+		row := "(?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, NULL, ?, ?, ?, ?)"
+		res, err := t.c.ExecContext(ctx, `INSERT INTO loyalty_transactions (member_id, kind, points, status, remaining, qualifying,
+    order_id, reverses_id, reason, detail, idempotency_key, created_by, occurred_at, created_at, available_at, expires_at)
+    VALUES `+row+strings.Repeat(", "+row, len(part)-1), args...)
+		if err != nil {
+			return nil, false, mapErr(err)
+		}
+		if n, _ := res.RowsAffected(); n != int64(len(part)) {
+			return nil, false, fmt.Errorf("store: loyalty batch wrote %d of %d credits", n, len(part))
+		}
+	}
+	return touched, true, nil
 }
 
 // upgradeTiers moves members up at once when their qualifying amount over
@@ -770,9 +928,17 @@ func (t *tx) upgradeTiers(ctx context.Context, p loyalty.Program, members []int6
 		if err := rows.Err(); err != nil {
 			return err
 		}
-		for _, u := range ups {
-			if _, err := t.c.ExecContext(ctx, `UPDATE loyalty_members SET tier_id = ?, tier_since = ?, tier_notice_at = NULL WHERE id = ?`,
-				u.tier, now, u.member); err != nil {
+		if len(ups) > 0 {
+			var cases strings.Builder
+			var caseArgs, inArgs []any
+			for _, u := range ups {
+				cases.WriteString(" WHEN ? THEN CAST(? AS BIGINT)")
+				caseArgs = append(caseArgs, u.member, u.tier)
+				inArgs = append(inArgs, u.member)
+			}
+			args := append(append(caseArgs, now), inArgs...)
+			if _, err := t.c.ExecContext(ctx, `UPDATE loyalty_members SET tier_id = CASE id`+cases.String()+` END, tier_since = ?,
+    tier_notice_at = NULL WHERE id IN (?`+strings.Repeat(", ?", len(ups)-1)+`)`, args...); err != nil {
 				return err
 			}
 		}
