@@ -42,7 +42,7 @@ func NewService(st Store, customers Customers, now func() time.Time) *Service {
 	if now == nil {
 		now = time.Now
 	}
-	return &Service{store: st, customers: customers, now: now, BatchSize: 2000}
+	return &Service{store: st, customers: customers, now: now, BatchSize: 5000}
 }
 
 func (s *Service) clock() time.Time { return s.now().UTC().Truncate(time.Microsecond) }

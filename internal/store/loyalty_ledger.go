@@ -761,18 +761,19 @@ func (t *tx) finishBooking(ctx context.Context, p loyalty.Program, b *creditBatc
 // books the batch one row at a time, which skips those.
 func (t *tx) bookBulk(ctx context.Context, p loyalty.Program, b *creditBatch, accruals []loyalty.AccrualBooking,
 	now time.Time) ([]int64, bool, error) {
-	// Orders of known members booked before would conflict: look first.
+	// Orders of known members booked before would conflict: look first,
+	// by member and order (the unique index's columns).
 	var known []any
 	for _, a := range accruals {
 		if a.MemberID != 0 && a.Txn.OrderID != 0 {
-			known = append(known, a.Txn.OrderID)
+			known = append(known, a.MemberID, a.Txn.OrderID)
 		}
 	}
-	for start := 0; start < len(known); start += 500 {
-		part := known[start:min(start+500, len(known))]
+	for start := 0; start < len(known); start += 400 {
+		part := known[start:min(start+400, len(known))]
 		var n int
-		if err := t.c.QueryRowContext(ctx, `SELECT COUNT(*) FROM loyalty_transactions WHERE kind = 'accrual' AND order_id IN (?`+
-			strings.Repeat(", ?", len(part)-1)+`)`, part...).Scan(&n); err != nil {
+		if err := t.c.QueryRowContext(ctx, `SELECT COUNT(*) FROM loyalty_transactions WHERE kind = 'accrual' AND (`+
+			strings.TrimPrefix(strings.Repeat(" OR (member_id = ? AND order_id = ?)", len(part)/2), " OR ")+`)`, part...).Scan(&n); err != nil {
 			return nil, false, err
 		}
 		if n > 0 {
@@ -895,6 +896,10 @@ func (t *tx) upgradeTiers(ctx context.Context, p loyalty.Program, members []int6
 		}
 	}
 	since := p.QualifyingSince(now)
+	// Members at the top tier have nowhere to go: their qualifying points
+	// are not added up again (for a frequent buyer that sum grows with
+	// every order).
+	top := slices.MaxFunc(p.Tiers, func(a, b loyalty.Tier) int { return a.Rank - b.Rank }).ID
 	for start := 0; start < len(ids); start += 500 {
 		part := ids[start:min(start+500, len(ids))]
 		marks := "?" + strings.Repeat(", ?", len(part)-1)
@@ -902,9 +907,10 @@ func (t *tx) upgradeTiers(ctx context.Context, p loyalty.Program, members []int6
 		for _, id := range part {
 			args = append(args, id)
 		}
+		args = append(args, top)
 		rows, err := t.c.QueryContext(ctx, `SELECT m.id, COALESCE(m.tier_id, 0), COALESCE((SELECT SUM(x.qualifying)
     FROM loyalty_transactions x WHERE x.member_id = m.id AND x.qualifying <> 0 AND x.occurred_at >= ?), 0)
-    FROM loyalty_members m WHERE m.id IN (`+marks+`)`, args...)
+    FROM loyalty_members m WHERE m.id IN (`+marks+`) AND COALESCE(m.tier_id, 0) <> ?`, args...)
 		if err != nil {
 			return err
 		}
