@@ -134,7 +134,7 @@ var Sources = []Source{
 		}},
 	{Name: "cases", Label: "Cases", perm: auth.CaseRead,
 		from: "cases k JOIN customers c ON c.id = k.customer_id LEFT JOIN queues q ON q.id = k.queue_id LEFT JOIN users u ON u.id = k.assignee_id",
-		base: "c.deleted_at IS NULL",
+		base: "c.deleted_at IS NULL", owner: "c.owner_id", team: "c.team_id",
 		Fields: []Field{
 			{Name: "status", Label: "Status", Kind: Text, expr: "k.status"},
 			{Name: "priority", Label: "Priority", Kind: Text, expr: "k.priority"},
