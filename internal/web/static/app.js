@@ -373,3 +373,178 @@
     window.location.href = "/reports?source=" + encodeURIComponent(src.value);
   });
 })();
+
+// The email designer: the template's blocks as cards to add, fill in,
+// drag (or move with the arrow buttons) and delete; the text form the
+// server reads is written from the cards as they change.
+(function () {
+  var area = document.getElementById("t-design");
+  if (!area) { return; }
+  var kinds = [["heading", "Heading"], ["text", "Text"], ["image", "Image"], ["button", "Button"], ["offer", "Offer"],
+    ["products", "Recommended products"], ["divider", "Divider"]];
+  var parse = function (text) {
+    var out = [], para = [];
+    var flush = function () {
+      var body = para.join("\n").replace(/^\n+|\n+$/g, "");
+      if (body.trim()) { out.push({ type: "text", text: body }); }
+      para = [];
+    };
+    text.replace(/\r\n/g, "\n").split("\n").forEach(function (line) {
+      var t = line.trim(), m;
+      if (t.indexOf("# ") === 0) { flush(); out.push({ type: "heading", text: t.slice(2).trim() }); return; }
+      if (t === "---") { flush(); out.push({ type: "divider" }); return; }
+      if ((m = /^\[(\w+)\s*(.*?)\]$/.exec(t))) {
+        flush();
+        var parts = m[2].split("|"), a = (parts[0] || "").trim(), b = parts.slice(1).join("|").trim();
+        if (m[1] === "image") { out.push({ type: "image", url: a, alt: b }); return; }
+        if (m[1] === "products") {
+          var c = /^(\d+)\s*(.*)$/.exec(a) || [null, "3", a];
+          out.push({ type: "products", count: c[1], text: c[2], url: b });
+          return;
+        }
+        out.push({ type: m[1], text: a, url: b });
+        return;
+      }
+      para.push(line);
+    });
+    flush();
+    return out;
+  };
+  var format = function (blocks) {
+    return blocks.map(function (b) {
+      switch (b.type) {
+        case "heading": return "# " + (b.text || "");
+        case "divider": return "---";
+        case "image": return "[image " + (b.url || "") + " | " + (b.alt || "") + "]";
+        case "button": case "offer": return "[" + b.type + " " + (b.text || "") + " | " + (b.url || "") + "]";
+        case "products": return "[products " + (b.count || "3") + (b.text ? " " + b.text : "") + " | " + (b.url || "") + "]";
+      }
+      return b.text || "";
+    }).join("\n") + "\n";
+  };
+  var blocks = parse(area.value);
+  var box = document.createElement("div");
+  box.className = "designer";
+  box.setAttribute("aria-label", "Email blocks");
+  var list = document.createElement("ol");
+  list.className = "blocks";
+  var palette = document.createElement("div");
+  palette.className = "palette";
+  var toggle = document.createElement("button");
+  toggle.type = "button";
+  toggle.className = "secondary";
+  toggle.textContent = "Edit as text";
+  area.parentNode.insertBefore(box, area);
+  box.appendChild(palette);
+  box.appendChild(list);
+  area.hidden = true;
+  area.parentNode.insertBefore(toggle, area.nextSibling);
+  toggle.addEventListener("click", function () {
+    area.hidden = !area.hidden;
+    box.hidden = !area.hidden;
+    toggle.textContent = area.hidden ? "Edit as text" : "Edit as blocks";
+    if (area.hidden) { blocks = parse(area.value); draw(); }
+  });
+  var save = function () { area.value = format(blocks); };
+  var field = function (b, key, label, type) {
+    var l = document.createElement("label");
+    l.textContent = label;
+    var input = document.createElement(type === "textarea" ? "textarea" : "input");
+    if (type !== "textarea") { input.type = type || "text"; } else { input.rows = 3; }
+    input.value = b[key] || "";
+    input.setAttribute("data-field", key);
+    input.addEventListener("input", function () { b[key] = input.value; save(); });
+    l.appendChild(input);
+    return l;
+  };
+  var move = function (from, to) {
+    if (to < 0 || to >= blocks.length || from === to) { return; }
+    var b = blocks.splice(from, 1)[0];
+    blocks.splice(to, 0, b);
+    save();
+    draw();
+  };
+  var draw = function () {
+    list.textContent = "";
+    blocks.forEach(function (b, i) {
+      var li = document.createElement("li");
+      li.className = "block card";
+      li.setAttribute("data-type", b.type);
+      var head = document.createElement("div");
+      head.className = "block-head";
+      var grip = document.createElement("span");
+      grip.className = "grip";
+      grip.textContent = "⠿ " + (kinds.filter(function (k) { return k[0] === b.type; })[0] || [b.type, b.type])[1];
+      grip.title = "Drag to move";
+      head.appendChild(grip);
+      [["↑", i - 1, "Move up"], ["↓", i + 1, "Move down"]].forEach(function (m) {
+        var btn = document.createElement("button");
+        btn.type = "button";
+        btn.className = "secondary";
+        btn.textContent = m[0];
+        btn.setAttribute("aria-label", m[2]);
+        btn.addEventListener("click", function () { move(i, m[1]); });
+        head.appendChild(btn);
+      });
+      var del = document.createElement("button");
+      del.type = "button";
+      del.className = "secondary";
+      del.textContent = "Remove";
+      del.addEventListener("click", function () { blocks.splice(i, 1); save(); draw(); });
+      head.appendChild(del);
+      li.appendChild(head);
+      switch (b.type) {
+        case "heading": li.appendChild(field(b, "text", "Heading")); break;
+        case "text": li.appendChild(field(b, "text", "Text ({{first_name}} and other fields work)", "textarea")); break;
+        case "image": li.appendChild(field(b, "url", "Image address", "url")); li.appendChild(field(b, "alt", "Description")); break;
+        case "button": case "offer": li.appendChild(field(b, "text", b.type === "offer" ? "Offer" : "Label"));
+          li.appendChild(field(b, "url", "Link", "url")); break;
+        case "products": li.appendChild(field(b, "count", "How many (1-6)", "number")); li.appendChild(field(b, "text", "Title"));
+          li.appendChild(field(b, "url", "Product page, with {sku}")); break;
+      }
+      // Dragging by the grip, with a mouse or a finger.
+      grip.addEventListener("pointerdown", function (ev) {
+        ev.preventDefault();
+        grip.setPointerCapture(ev.pointerId);
+        li.classList.add("dragging");
+        var over = i;
+        var onMove = function (e) {
+          var items = Array.prototype.slice.call(list.children);
+          over = items.length - 1;
+          for (var k = 0; k < items.length; k++) {
+            var r = items[k].getBoundingClientRect();
+            if (e.clientY < r.top + r.height / 2) { over = k; break; }
+          }
+        };
+        var onUp = function () {
+          grip.removeEventListener("pointermove", onMove);
+          grip.removeEventListener("pointerup", onUp);
+          li.classList.remove("dragging");
+          move(i, over > i ? over - 1 : over);
+        };
+        grip.addEventListener("pointermove", onMove);
+        grip.addEventListener("pointerup", onUp);
+      });
+      list.appendChild(li);
+    });
+  };
+  kinds.forEach(function (k) {
+    var btn = document.createElement("button");
+    btn.type = "button";
+    btn.className = "secondary";
+    btn.textContent = "+ " + k[1];
+    btn.setAttribute("data-add", k[0]);
+    btn.addEventListener("click", function () {
+      var b = { type: k[0] };
+      if (k[0] === "products") { b.count = "3"; b.text = "Picked for you"; }
+      blocks.push(b);
+      save();
+      draw();
+      var last = list.lastChild && list.lastChild.querySelector("input, textarea");
+      if (last) { last.focus(); }
+    });
+    palette.appendChild(btn);
+  });
+  save();
+  draw();
+})();
