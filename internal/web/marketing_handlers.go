@@ -235,6 +235,10 @@ func roiText(rep marketing.Report, a marketing.Attributed) string {
 func (s *site) marketingRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /marketing/campaigns/{id}", s.user(s.campaignReport))
 	mux.Handle("GET /marketing", s.user(s.marketingPage))
+	mux.Handle("GET /marketing/journeys", s.user(s.journeysPage))
+	mux.Handle("POST /marketing/journeys", s.user(s.journeyCreate))
+	mux.Handle("GET /marketing/journeys/{id}", s.user(s.journeyPage))
+	mux.Handle("POST /marketing/journeys/{id}", s.user(s.journeySave))
 	mux.Handle("POST /marketing/segments", s.user(s.segmentCreate))
 	mux.Handle("POST /marketing/segments/preview", s.user(s.segmentPreview))
 	mux.Handle("POST /marketing/templates", s.user(s.templateCreate))

@@ -548,3 +548,118 @@
   save();
   draw();
 })();
+
+// The journey step editor: the steps as cards to add, fill in, move and
+// remove; the hidden "steps" field carries them to the server as JSON.
+(function () {
+  var root = document.getElementById("step-editor");
+  var field = document.getElementById("j-steps");
+  if (!root || !field) { return; }
+  var steps = [];
+  try { steps = JSON.parse(field.value || "[]") || []; } catch (e) { steps = []; }
+  var templates = [];
+  try { templates = JSON.parse(root.getAttribute("data-templates") || "[]"); } catch (e) { templates = []; }
+  var labels = { wait: "Wait", email: "Send an email", tag: "Add a tag", stage: "Change the stage", task: "Task for the owner",
+    condition: "Only if…", webhook: "Call the webhooks" };
+  var save = function () { field.value = JSON.stringify(steps); };
+  var input = function (s, key, label, type, opts) {
+    var l = document.createElement("label");
+    l.textContent = label + " ";
+    var el;
+    if (opts) {
+      el = document.createElement("select");
+      opts.forEach(function (o) {
+        var op = document.createElement("option");
+        op.value = String(o[0]);
+        op.textContent = o[1];
+        if (String(s[key] || "") === String(o[0])) { op.selected = true; }
+        el.appendChild(op);
+      });
+    } else {
+      el = document.createElement("input");
+      el.type = type || "text";
+      el.value = s[key] === undefined ? "" : s[key];
+    }
+    el.setAttribute("data-field", key);
+    el.addEventListener("input", function () {
+      s[key] = (type === "number" || key === "template_id") ? Number(el.value) || 0 : el.value;
+      save();
+    });
+    el.addEventListener("change", function () {
+      s[key] = (type === "number" || key === "template_id") ? Number(el.value) || 0 : el.value;
+      save();
+    });
+    l.appendChild(el);
+    return l;
+  };
+  var list = document.createElement("ol");
+  list.className = "blocks steps";
+  var draw = function () {
+    list.textContent = "";
+    steps.forEach(function (s, i) {
+      var li = document.createElement("li");
+      li.className = "block card";
+      li.setAttribute("data-type", s.type);
+      var head = document.createElement("div");
+      head.className = "block-head";
+      var title = document.createElement("span");
+      title.className = "grip";
+      title.textContent = (i + 1) + ". " + (labels[s.type] || s.type);
+      head.appendChild(title);
+      [["↑", i - 1, "Move up"], ["↓", i + 1, "Move down"]].forEach(function (m) {
+        var b = document.createElement("button");
+        b.type = "button";
+        b.className = "secondary";
+        b.textContent = m[0];
+        b.setAttribute("aria-label", m[2]);
+        b.addEventListener("click", function () {
+          if (m[1] < 0 || m[1] >= steps.length) { return; }
+          steps.splice(m[1], 0, steps.splice(i, 1)[0]);
+          save();
+          draw();
+        });
+        head.appendChild(b);
+      });
+      var del = document.createElement("button");
+      del.type = "button";
+      del.className = "secondary";
+      del.textContent = "Remove";
+      del.addEventListener("click", function () { steps.splice(i, 1); save(); draw(); });
+      head.appendChild(del);
+      li.appendChild(head);
+      switch (s.type) {
+        case "wait": li.appendChild(input(s, "minutes", "Minutes", "number")); break;
+        case "email": li.appendChild(input(s, "template_id", "Template", null,
+          [[0, "—"]].concat(templates.map(function (t) { return [t.id, t.name]; })))); break;
+        case "tag": li.appendChild(input(s, "value", "Tag")); break;
+        case "stage": li.appendChild(input(s, "value", "Stage")); break;
+        case "task": li.appendChild(input(s, "value", "Subject")); li.appendChild(input(s, "due_days", "Due in days", "number")); break;
+        case "condition": li.appendChild(input(s, "rule", "Rules")); li.appendChild(input(s, "else_goto", "Otherwise go to step (0: end)", "number")); break;
+        case "webhook": li.appendChild(input(s, "value", "Label")); break;
+      }
+      list.appendChild(li);
+    });
+  };
+  var palette = document.createElement("div");
+  palette.className = "palette";
+  Object.keys(labels).forEach(function (t) {
+    var b = document.createElement("button");
+    b.type = "button";
+    b.className = "secondary";
+    b.textContent = "+ " + labels[t];
+    b.setAttribute("data-add-step", t);
+    b.addEventListener("click", function () {
+      var s = { type: t };
+      if (t === "wait") { s.minutes = 1440; }
+      if (t === "task") { s.due_days = 2; }
+      steps.push(s);
+      save();
+      draw();
+    });
+    palette.appendChild(b);
+  });
+  root.className = "designer";
+  root.appendChild(list);
+  root.appendChild(palette);
+  draw();
+})();
