@@ -129,11 +129,7 @@ func (t *tx) newBatch(ctx context.Context, accruals []loyalty.AccrualBooking) (*
 // credit books a credit unless its order's accrual or its idempotency key
 // is booked already.
 func (b *creditBatch) credit(ctx context.Context, t *tx, x loyalty.Txn) (bool, error) {
-	x.Remaining = x.Points
-	next := b.balance[x.MemberID] + x.Points
-	if x.Status == "posted" {
-		x.Remaining = min(x.Points, max(0, next))
-	}
+	next := b.remaining(&x)
 	var id int64
 	err := t.c.QueryRowContext(ctx, `INSERT INTO loyalty_transactions (member_id, kind, points, status, remaining, qualifying,
     order_id, reverses_id, reason, detail, idempotency_key, created_by, occurred_at, created_at, available_at, expires_at)
@@ -146,6 +142,23 @@ func (b *creditBatch) credit(ctx context.Context, t *tx, x loyalty.Txn) (bool, e
 	if err != nil {
 		return false, mapErr(err)
 	}
+	b.account(x, next)
+	return true, nil
+}
+
+// remaining sets what is left of a credit as a lot (a posted credit first
+// pays back what the member owes) and returns the balance after it.
+func (b *creditBatch) remaining(x *loyalty.Txn) int64 {
+	x.Remaining = x.Points
+	next := b.balance[x.MemberID] + x.Points
+	if x.Status == "posted" {
+		x.Remaining = min(x.Points, max(0, next))
+	}
+	return next
+}
+
+// account adds a written credit to the member's balance or pending points.
+func (b *creditBatch) account(x loyalty.Txn, next int64) {
 	d := b.delta[x.MemberID]
 	if d == nil {
 		d = &[2]int64{}
@@ -157,7 +170,6 @@ func (b *creditBatch) credit(ctx context.Context, t *tx, x loyalty.Txn) (bool, e
 	} else {
 		d[1] += x.Points
 	}
-	return true, nil
 }
 
 // flush writes the members' new balances and pending points.
@@ -848,24 +860,10 @@ VALUES (?, ?, ?, ?, ?, ?)`+strings.Repeat(", (?, ?, ?, ?, ?, ?)", len(part)-1)+`
 		args := make([]any, 0, len(part)*cols)
 		for i := range part {
 			x := &part[i]
-			x.Remaining = x.Points
-			next := b.balance[x.MemberID] + x.Points
-			if x.Status == "posted" {
-				x.Remaining = min(x.Points, max(0, next))
-			}
+			next := b.remaining(x)
 			args = append(args, x.MemberID, x.Kind, x.Points, x.Status, x.Remaining, x.Qualifying, nullID(x.OrderID), x.Reason,
 				x.Detail, nullText(x.Key), x.OccurredAt, x.CreatedAt, x.AvailableAt, nullTime(x.ExpiresAt))
-			d := b.delta[x.MemberID]
-			if d == nil {
-				d = &[2]int64{}
-				b.delta[x.MemberID] = d
-			}
-			if x.Status == "posted" {
-				b.balance[x.MemberID] = next
-				d[0] += x.Points
-			} else {
-				d[1] += x.Points
-			}
+			b.account(*x, next)
 		}
 		row := "(?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, NULL, ?, ?, ?, ?)"
 		res, err := t.c.ExecContext(ctx, `INSERT INTO loyalty_transactions (member_id, kind, points, status, remaining, qualifying,
