@@ -9,6 +9,7 @@ import (
 	"image/color"
 	"image/png"
 	"net/http"
+	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -293,7 +294,7 @@ func (s *site) mobileHome(w http.ResponseWriter, r *http.Request, a auth.Actor) 
 			out.Leads = append(out.Leads, mobileLead{ID: l.ID, Name: strings.TrimSpace(l.FirstName + " " + l.LastName), Company: l.Company,
 				Score: l.Score, Status: l.Status, Phone: l.Phone, Email: l.Email})
 		}
-		sortLeads(out.Leads)
+		slices.SortStableFunc(out.Leads, func(x, y mobileLead) int { return y.Score - x.Score })
 		if len(out.Leads) > 50 {
 			out.Leads = out.Leads[:50]
 		}
@@ -331,14 +332,6 @@ func (s *site) mobileHome(w http.ResponseWriter, r *http.Request, a auth.Actor) 
 	}
 	writeJSON(w, http.StatusOK, out)
 	return nil
-}
-
-func sortLeads(ls []mobileLead) {
-	for i := 1; i < len(ls); i++ {
-		for j := i; j > 0 && ls[j].Score > ls[j-1].Score; j-- {
-			ls[j], ls[j-1] = ls[j-1], ls[j]
-		}
-	}
 }
 
 // mobileSearch finds customers by name, email or phone.
