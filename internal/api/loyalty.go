@@ -86,6 +86,10 @@ type LoyaltyMemberJSON struct {
 	ToNextTier   int64     `json:"to_next_tier,omitempty"`
 	DowngradeDue time.Time `json:"downgrade_notice_at,omitzero"`
 	EnrolledAt   time.Time `json:"enrolled_at"`
+	// Programs that pool households: the household's other members and
+	// the points all of them can spend together.
+	HouseholdMemberIDs []int64 `json:"household_member_ids,omitempty"`
+	HouseholdBalance   int64   `json:"household_balance,omitempty"`
 }
 
 func loyaltyMemberJSON(v loyalty.MemberView) LoyaltyMemberJSON {
@@ -97,6 +101,12 @@ func loyaltyMemberJSON(v loyalty.MemberView) LoyaltyMemberJSON {
 	}
 	if v.NextTier != nil {
 		out.NextTier, out.ToNextTier = v.NextTier.Name, v.ToNext
+	}
+	if len(v.Household) > 0 {
+		out.HouseholdBalance = v.HouseholdBalance
+		for _, h := range v.Household {
+			out.HouseholdMemberIDs = append(out.HouseholdMemberIDs, h.ID)
+		}
 	}
 	return out
 }

@@ -285,7 +285,12 @@ type Store interface {
 	// RedeemPoints spends points on a reward (stock and partner code taken in the
 	// same transaction) and issues a voucher; ErrShort when the balance is
 	// lower. A repeated idempotency key returns the first voucher.
-	RedeemPoints(ctx context.Context, v Voucher, t Txn, now time.Time, e audit.Entry) (Voucher, bool, error)
+	// A pool of other members (a household) makes up a shortfall by
+	// transfers in the same transaction.
+	RedeemPoints(ctx context.Context, v Voucher, t Txn, pool []int64, now time.Time, e audit.Entry) (Voucher, bool, error)
+	// HouseholdMembers lists the other active members of a member's
+	// program in the member's household.
+	HouseholdMembers(ctx context.Context, memberID int64) ([]Member, error)
 	UseVoucher(ctx context.Context, code string, orderID int64, at time.Time) (Voucher, error)
 	Vouchers(ctx context.Context, memberID int64, limit int) ([]Voucher, error)
 

@@ -35,6 +35,16 @@ type Rules struct {
 	// Events award fixed points: signup, birthday, referral, review,
 	// survey_answered.
 	Events map[string]int64 `json:"events,omitempty"`
+	// StatusRate, when above 0, gives tiers their own currency: status
+	// points per currency unit of eligible spend, earned beside the
+	// spendable points but never spent, and untouched by multipliers,
+	// bonuses and caps. 0 qualifies tiers on the order's base points (or on
+	// spend, by the program's tier basis).
+	StatusRate float64 `json:"status_rate,omitempty"`
+	// PoolHouseholds lets the members of one household spend each other's
+	// points: a redemption short of points draws the rest from the
+	// household's other members as recorded transfers.
+	PoolHouseholds bool `json:"pool_households,omitempty"`
 }
 
 // EventKinds are the events that can award points.
@@ -58,6 +68,9 @@ func (r Rules) Validate() []string {
 	}
 	if r.Rounding != "" && r.Rounding != "down" && r.Rounding != "nearest" && r.Rounding != "up" {
 		bad = append(bad, "rounding must be down, nearest or up")
+	}
+	if r.StatusRate < 0 || r.StatusRate > 1000 {
+		bad = append(bad, "status_rate must be between 0 and 1,000 status points per currency unit")
 	}
 	if r.MinSpend < 0 || r.MaxPerOrder < 0 {
 		bad = append(bad, "min_spend and max_per_order must not be negative")
@@ -183,9 +196,14 @@ func (p Program) Earn(o Purchase, tier *Tier) Earning {
 	base := round(x, r.Rounding)
 	e.Why = append(e.Why, fmt.Sprintf("%s at %s points per %s: %d points (rounded %s).", money(weighted, o.Currency),
 		strings.TrimPrefix(times(rate), "×"), strings.ToUpper(o.Currency), base, rounding(r.Rounding)))
-	if p.TierBasis == "spend" {
+	switch {
+	case p.TierBasis == "spend":
 		e.Qualifying = eligible
-	} else {
+	case r.StatusRate > 0:
+		e.Qualifying = eligible * milli(r.StatusRate) / (Scale * 1000)
+		e.Why = append(e.Why, fmt.Sprintf("%s at %s status points per %s: %d status points (for tiers, not to spend).",
+			money(eligible, o.Currency), strings.TrimPrefix(times(milli(r.StatusRate)), "×"), strings.ToUpper(o.Currency), e.Qualifying))
+	default:
 		e.Qualifying = base
 	}
 	var extra int64

@@ -259,6 +259,11 @@ type MemberView struct {
 	NextTier   *Tier
 	Qualifying int64
 	ToNext     int64
+	// Household is the other members of the household pooling points
+	// with this one (programs that pool households only), and
+	// HouseholdBalance what all of them, this member too, can spend.
+	Household        []Member
+	HouseholdBalance int64
 }
 
 func (s *Service) view(ctx context.Context, m Member) (MemberView, error) {
@@ -276,6 +281,15 @@ func (s *Service) view(ctx context.Context, m Member) (MemberView, error) {
 	}
 	if v.NextTier = p.NextTier(rank); v.NextTier != nil {
 		v.ToNext = max(0, v.NextTier.Threshold-v.Qualifying)
+	}
+	v.HouseholdBalance = m.Balance
+	if p.Rules.PoolHouseholds {
+		if v.Household, err = s.store.HouseholdMembers(ctx, m.ID); err != nil {
+			return v, err
+		}
+		for _, h := range v.Household {
+			v.HouseholdBalance += max(0, h.Balance)
+		}
 	}
 	return v, nil
 }
@@ -509,13 +523,30 @@ func (s *Service) Redeem(ctx context.Context, a auth.Actor, memberID int64, in R
 		}
 		cost, reason = r.Cost, "Reward: "+r.Name
 	}
+	// In a program that pools households, the other members' points make
+	// up what this member lacks.
+	var pool []int64
+	if p, err := s.store.FindProgram(ctx, m.ProgramID); err != nil {
+		return Voucher{}, false, err
+	} else if p.Rules.PoolHouseholds {
+		hh, err := s.store.HouseholdMembers(ctx, m.ID)
+		if err != nil {
+			return Voucher{}, false, err
+		}
+		for _, h := range hh {
+			pool = append(pool, h.ID)
+		}
+	}
 	x := Txn{MemberID: memberID, Kind: Redemption, Points: cost, Reason: reason, Key: in.Key, CreatedBy: a.UserID,
 		OccurredAt: now, CreatedAt: now, AvailableAt: now}
 	e := a.Audit("redeem", "loyalty_member", memberID, now)
 	e.CustomerID = m.CustomerID
 	e.Changes = []audit.Change{{Field: "points", New: fmt.Sprint(-cost)}, {Field: "for", New: reason}}
-	v, created, err := s.store.RedeemPoints(ctx, Voucher{RewardID: in.RewardID}, x, now, e)
+	v, created, err := s.store.RedeemPoints(ctx, Voucher{RewardID: in.RewardID}, x, pool, now, e)
 	if errors.Is(err, ErrShort) {
+		if len(pool) > 0 {
+			return Voucher{}, false, fault.New(fault.Conflict, "The member's household has fewer than %d points together.", cost)
+		}
 		return Voucher{}, false, fault.New(fault.Conflict, "The member has fewer than %d points.", cost)
 	}
 	return v, !created && err == nil, err

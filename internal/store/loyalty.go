@@ -279,6 +279,16 @@ func (s *Store) MembersOf(ctx context.Context, programID int64, customerIDs []in
 	return out, nil
 }
 
+// HouseholdMembers lists the other active members of a member's program
+// whose customers share the member's household.
+func (s *Store) HouseholdMembers(ctx context.Context, memberID int64) ([]loyalty.Member, error) {
+	return s.members(ctx, `m.id <> ? AND m.status = 'active'
+    AND m.program_id = (SELECT program_id FROM loyalty_members WHERE id = ?)
+    AND m.customer_id IN (SELECT h2.customer_id FROM household_members h1 JOIN household_members h2 ON h2.household_id = h1.household_id
+        WHERE h1.customer_id = (SELECT customer_id FROM loyalty_members WHERE id = ?))
+    ORDER BY m.id`, memberID, memberID, memberID)
+}
+
 // BirthdayMembers lists a program's active members whose birthday is on
 // a month and day ("12-24").
 func (s *Store) BirthdayMembers(ctx context.Context, programID int64, monthDay string) ([]loyalty.Member, error) {

@@ -36,11 +36,12 @@ func voucherCode() string {
 }
 
 // RedeemPoints spends points on a reward or a discount and issues its voucher.
-func (s *Store) RedeemPoints(ctx context.Context, v loyalty.Voucher, x loyalty.Txn, now time.Time, e audit.Entry) (loyalty.Voucher, bool, error) {
+func (s *Store) RedeemPoints(ctx context.Context, v loyalty.Voucher, x loyalty.Txn, pool []int64, now time.Time,
+	e audit.Entry) (loyalty.Voucher, bool, error) {
 	short, created := false, false
 	err := s.inTx(ctx, func(t *tx) error {
 		short, created = false, false
-		if err := t.lockRow(ctx, "loyalty_members", x.MemberID); err != nil {
+		if err := t.lockMembers(ctx, append([]int64{x.MemberID}, pool...)...); err != nil {
 			return err
 		}
 		old, found, err := t.txnByKey(ctx, x.MemberID, x.Key)
@@ -63,6 +64,15 @@ func (s *Store) RedeemPoints(ctx context.Context, v loyalty.Voucher, x loyalty.T
 		}
 		if _, err := t.expireMember(ctx, x.MemberID, now); err != nil {
 			return err
+		}
+		if len(pool) > 0 {
+			drawn, err := t.drawFromHousehold(ctx, x, pool, now)
+			if err != nil {
+				return err
+			}
+			if drawn > 0 {
+				e.Changes = append(e.Changes, audit.Change{Field: "from_household", New: fmt.Sprint(drawn)})
+			}
 		}
 		var ok bool
 		if x, ok, err = t.debit(ctx, x); err != nil {

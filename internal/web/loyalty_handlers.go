@@ -33,6 +33,9 @@ func tierThreshold(p loyalty.Program, t loyalty.Tier) string {
 	if p.TierBasis == "spend" {
 		return formatMoney(t.Threshold/100, p.Currency) + " a year"
 	}
+	if p.Rules.StatusRate > 0 {
+		return points(t.Threshold) + " status points a year"
+	}
 	return points(t.Threshold) + " points a year"
 }
 
@@ -40,7 +43,18 @@ func tierUnit(p loyalty.Program) string {
 	if p.TierBasis == "spend" {
 		return "spend (in hundredths)"
 	}
+	if p.Rules.StatusRate > 0 {
+		return "status points"
+	}
 	return "points"
+}
+
+func householdNames(ms []loyalty.Member) string {
+	names := make([]string, len(ms))
+	for i, m := range ms {
+		names[i] = m.CustomerName
+	}
+	return strings.Join(names, ", ")
 }
 
 func pendingNote(x loyalty.Txn) string {
@@ -101,6 +115,10 @@ func (s *site) loyaltyProgramCreate(w http.ResponseWriter, r *http.Request, a au
 	if v, err := strconv.ParseFloat(r.PostFormValue("earn_rate"), 64); err == nil {
 		rules.EarnRate = v
 	}
+	if v, err := strconv.ParseFloat(r.PostFormValue("status_rate"), 64); err == nil {
+		rules.StatusRate = v
+	}
+	rules.PoolHouseholds = r.PostFormValue("pool_households") == "1"
 	in := loyalty.ProgramInput{Name: r.PostFormValue("name"), Currency: r.PostFormValue("currency"), Rules: &rules,
 		Enrolment: r.PostFormValue("enrolment")}
 	if v, ok := formInt(r, "expiry_months"); ok {
@@ -172,7 +190,7 @@ func (s *site) loyaltyCards(r *http.Request, a auth.Actor, customerID int64) ([]
 			rank = v.Tier.Rank
 		}
 		for _, rw := range rewards {
-			if rw.Active && rw.Cost <= v.Balance && rw.MinTierRank <= rank && rw.Stock != 0 {
+			if rw.Active && rw.Cost <= v.HouseholdBalance && rw.MinTierRank <= rank && rw.Stock != 0 {
 				c.Rewards = append(c.Rewards, rw)
 			}
 		}
