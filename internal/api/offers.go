@@ -20,6 +20,8 @@ type OfferJSON struct {
 	Currency       string    `json:"currency,omitempty" maxLength:"3" doc:"For amount offers."`
 	SharedCode     string    `json:"shared_code,omitempty" maxLength:"40" doc:"One code for everyone eligible; leave empty to issue unique codes."`
 	SegmentID      int64     `json:"segment_id,omitempty" doc:"Only customers in this segment may use it."`
+	ProgramID      int64     `json:"program_id,omitempty" doc:"A members' offer: only active members of this loyalty program may use it or get its codes."`
+	MinTierRank    int       `json:"min_tier_rank,omitempty" minimum:"0" doc:"With program_id: members at this tier rank (1 = lowest) or above."`
 	MinOrder       float64   `json:"min_order,omitempty" minimum:"0" doc:"Smallest order total, in currency units."`
 	ValidFrom      time.Time `json:"valid_from,omitzero"`
 	ValidTo        time.Time `json:"valid_to,omitzero"`
@@ -32,13 +34,13 @@ type OfferJSON struct {
 
 func (in OfferJSON) input() marketing.OfferInput {
 	return marketing.OfferInput{Name: in.Name, Description: in.Description, Kind: in.Kind, Value: in.Value, Currency: in.Currency,
-		SharedCode: in.SharedCode, SegmentID: in.SegmentID, MinOrder: in.MinOrder, ValidFrom: in.ValidFrom, ValidTo: in.ValidTo,
+		SharedCode: in.SharedCode, SegmentID: in.SegmentID, ProgramID: in.ProgramID, MinTierRank: in.MinTierRank, MinOrder: in.MinOrder, ValidFrom: in.ValidFrom, ValidTo: in.ValidTo,
 		MaxRedemptions: in.MaxRedemptions, PerCustomer: in.PerCustomer, Active: in.Active}
 }
 
 func offerJSON(o marketing.Offer) OfferJSON {
 	out := OfferJSON{ID: o.ID, Name: o.Name, Description: o.Description, Kind: o.Kind, Currency: o.Currency, SharedCode: o.SharedCode,
-		SegmentID: o.SegmentID, MinOrder: float64(o.MinOrder) / 10000, ValidFrom: o.ValidFrom, ValidTo: o.ValidTo,
+		SegmentID: o.SegmentID, ProgramID: o.ProgramID, MinTierRank: o.MinTierRank, MinOrder: float64(o.MinOrder) / 10000, ValidFrom: o.ValidFrom, ValidTo: o.ValidTo,
 		MaxRedemptions: o.MaxRedemptions, PerCustomer: &o.PerCustomer, Active: &o.Active, Redemptions: o.Redemptions,
 		Describe: o.Describe()}
 	if o.Kind == "percent" || o.Kind == "amount" {

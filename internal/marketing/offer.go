@@ -26,6 +26,8 @@ type Offer struct {
 	Currency       string // for amount offers
 	SharedCode     string // "" for unique codes
 	SegmentID      int64  // only customers in this segment; 0 for everyone
+	ProgramID      int64  // only active members of this loyalty program; 0 for everyone
+	MinTierRank    int    // members at this tier rank or above (with ProgramID)
 	MinOrder       int64  // ten-thousandths
 	ValidFrom      time.Time
 	ValidTo        time.Time
@@ -85,6 +87,12 @@ type OfferStore interface {
 	CustomerRedemptions(ctx context.Context, customerID int64) ([]Redemption, error)
 	// InSegment reports whether a customer matches rules.
 	InSegment(ctx context.Context, r Rule, customerID int64, now time.Time) (bool, error)
+	// OfferMember reports whether a customer is an active member of the
+	// offer's loyalty program at its tier rank or above.
+	OfferMember(ctx context.Context, o Offer, customerID int64) (bool, error)
+	// ProgramTiers returns a loyalty program's name and highest tier rank
+	// (NotFound when there is no such program).
+	ProgramTiers(ctx context.Context, programID int64) (string, int, error)
 }
 
 // OfferInput is a new offer or its new terms.
@@ -96,6 +104,8 @@ type OfferInput struct {
 	Currency       string
 	SharedCode     string
 	SegmentID      int64
+	ProgramID      int64
+	MinTierRank    int
 	MinOrder       float64
 	ValidFrom      time.Time
 	ValidTo        time.Time
@@ -109,6 +119,7 @@ func (s *Service) offerFrom(ctx context.Context, in OfferInput, o Offer) (Offer,
 	o.Name, o.Description, o.Kind = strings.TrimSpace(in.Name), strings.TrimSpace(in.Description), in.Kind
 	o.SharedCode, o.Currency = strings.ToUpper(strings.TrimSpace(in.SharedCode)), strings.ToUpper(strings.TrimSpace(in.Currency))
 	o.SegmentID, o.ValidFrom, o.ValidTo, o.MaxRedemptions = in.SegmentID, in.ValidFrom.UTC(), in.ValidTo.UTC(), in.MaxRedemptions
+	o.ProgramID, o.MinTierRank = in.ProgramID, in.MinTierRank
 	o.MinOrder = int64(in.MinOrder * 10000)
 	if in.PerCustomer != nil {
 		o.PerCustomer = *in.PerCustomer
@@ -152,6 +163,19 @@ func (s *Service) offerFrom(ctx context.Context, in OfferInput, o Offer) (Offer,
 		if _, err := s.store.FindSegment(ctx, o.SegmentID); err != nil {
 			f.Add("segment_id", "segment %d does not exist", o.SegmentID)
 		}
+	}
+	switch {
+	case o.ProgramID != 0:
+		_, top, err := s.store.ProgramTiers(ctx, o.ProgramID)
+		if fault.Is(err, fault.NotFound) {
+			f.Add("program_id", "loyalty program %d does not exist", o.ProgramID)
+		} else if err != nil {
+			return o, err
+		} else if o.MinTierRank < 0 || o.MinTierRank > top {
+			f.Add("min_tier_rank", "must be 0 to %d, the program's highest tier rank", top)
+		}
+	case o.MinTierRank != 0:
+		f.Add("min_tier_rank", "needs a program_id")
 	}
 	return o, f.Err()
 }
@@ -238,6 +262,12 @@ func (s *Service) IssueCodes(ctx context.Context, a auth.Actor, offerID, segment
 	}
 	var ids []int64
 	switch {
+	case segmentID == 0 && count == 0 && o.ProgramID != 0:
+		// A members' offer without a segment goes to the program's members
+		// (the store keeps codes of members' offers to members).
+		if ids, err = s.store.SegmentCustomers(ctx, offerID, Rule{}, s.at(), 200000); err != nil {
+			return 0, err
+		}
 	case segmentID != 0:
 		sg, err := s.store.FindSegment(ctx, segmentID)
 		if err != nil {
@@ -345,6 +375,16 @@ func (s *Service) Redeem(ctx context.Context, a auth.Actor, in RedeemInput) (Red
 			return Redemption{}, fault.Field("code", "offer %q is not for this customer", o.Name)
 		}
 	}
+	if o.ProgramID != 0 {
+		ok, err := s.store.OfferMember(ctx, o, in.CustomerID)
+		if err != nil {
+			return Redemption{}, err
+		}
+		if !ok {
+			return Redemption{}, fault.Field("code", "offer %q is for loyalty members%s only", o.Name,
+				map[bool]string{true: " of a higher tier", false: ""}[o.MinTierRank > 1])
+		}
+	}
 	return s.store.Redeem(ctx, o, code, in.CustomerID, in.OrderID, o.Discount(in.Total, in.Currency), now)
 }
 
@@ -392,6 +432,14 @@ func (s *Service) ForCustomer(ctx context.Context, a auth.Actor, c customer.Cust
 				return out, err
 			}
 			if ok, err := s.store.InSegment(ctx, sg.Rules, c.ID, now); err != nil || !ok {
+				if err != nil {
+					return out, err
+				}
+				continue
+			}
+		}
+		if o.ProgramID != 0 {
+			if ok, err := s.store.OfferMember(ctx, o, c.ID); err != nil || !ok {
 				if err != nil {
 					return out, err
 				}

@@ -22,6 +22,13 @@ type Rule struct {
 	Value any    `json:"value,omitempty"` // a string or a number
 }
 
+// Empty reports whether the rule says nothing: where a caller allows it
+// (the codes of a members' offer without a segment), it matches every
+// live customer.
+func (r Rule) Empty() bool {
+	return r.Field == "" && len(r.And) == 0 && len(r.Or) == 0 && r.Not == nil
+}
+
 // FieldKind is what values a field takes and which operators apply.
 type FieldKind int
 

@@ -16,13 +16,14 @@ import (
 
 const offerColumns = `id, name, description, kind, value, currency, COALESCE(shared_code, ''), COALESCE(segment_id, 0),
     min_order, valid_from, valid_to, max_redemptions, per_customer, redemptions, active, COALESCE(created_by, 0), created_at,
-    updated_at FROM offers`
+    updated_at, COALESCE(program_id, 0), min_tier_rank FROM offers`
 
 func scanOffer(row interface{ Scan(...any) error }) (marketing.Offer, error) {
 	var o marketing.Offer
 	var from, to sql.NullTime
 	err := row.Scan(&o.ID, &o.Name, &o.Description, &o.Kind, &o.Value, &o.Currency, &o.SharedCode, &o.SegmentID, &o.MinOrder,
-		&from, &to, &o.MaxRedemptions, &o.PerCustomer, &o.Redemptions, &o.Active, &o.CreatedBy, &o.CreatedAt, &o.UpdatedAt)
+		&from, &to, &o.MaxRedemptions, &o.PerCustomer, &o.Redemptions, &o.Active, &o.CreatedBy, &o.CreatedAt, &o.UpdatedAt,
+		&o.ProgramID, &o.MinTierRank)
 	o.ValidFrom, o.ValidTo, o.CreatedAt, o.UpdatedAt = timeOf(from), timeOf(to), o.CreatedAt.UTC(), o.UpdatedAt.UTC()
 	return o, err
 }
@@ -39,10 +40,11 @@ func (s *Store) CreateOffer(ctx context.Context, o marketing.Offer, e audit.Entr
 	var id int64
 	err := s.inTx(ctx, func(t *tx) error {
 		if err := t.c.QueryRowContext(ctx, `INSERT INTO offers (name, description, kind, value, currency, shared_code, segment_id,
-    min_order, valid_from, valid_to, max_redemptions, per_customer, active, created_by, created_at, updated_at)
-    VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, o.Name, o.Description, o.Kind, o.Value, o.Currency,
-			nullText(o.SharedCode), nullID(o.SegmentID), o.MinOrder, nullTime(o.ValidFrom), nullTime(o.ValidTo), o.MaxRedemptions,
-			o.PerCustomer, o.Active, nullID(o.CreatedBy), o.CreatedAt, o.UpdatedAt).Scan(&id); err != nil {
+    min_order, valid_from, valid_to, max_redemptions, per_customer, active, created_by, created_at, updated_at, program_id,
+    min_tier_rank) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, o.Name, o.Description, o.Kind,
+			o.Value, o.Currency, nullText(o.SharedCode), nullID(o.SegmentID), o.MinOrder, nullTime(o.ValidFrom), nullTime(o.ValidTo),
+			o.MaxRedemptions, o.PerCustomer, o.Active, nullID(o.CreatedBy), o.CreatedAt, o.UpdatedAt, nullID(o.ProgramID),
+			o.MinTierRank).Scan(&id); err != nil {
 			return mapErr(err)
 		}
 		e.EntityID = id
@@ -56,9 +58,9 @@ func (s *Store) UpdateOffer(ctx context.Context, o marketing.Offer, e audit.Entr
 	return s.inTx(ctx, func(t *tx) error {
 		if _, err := t.c.ExecContext(ctx, `UPDATE offers SET name = ?, description = ?, kind = ?, value = ?, currency = ?,
     shared_code = ?, segment_id = ?, min_order = ?, valid_from = ?, valid_to = ?, max_redemptions = ?, per_customer = ?,
-    active = ?, updated_at = ? WHERE id = ?`, o.Name, o.Description, o.Kind, o.Value, o.Currency, nullText(o.SharedCode),
-			nullID(o.SegmentID), o.MinOrder, nullTime(o.ValidFrom), nullTime(o.ValidTo), o.MaxRedemptions, o.PerCustomer, o.Active,
-			o.UpdatedAt, o.ID); err != nil {
+    active = ?, updated_at = ?, program_id = ?, min_tier_rank = ? WHERE id = ?`, o.Name, o.Description, o.Kind, o.Value,
+			o.Currency, nullText(o.SharedCode), nullID(o.SegmentID), o.MinOrder, nullTime(o.ValidFrom), nullTime(o.ValidTo),
+			o.MaxRedemptions, o.PerCustomer, o.Active, o.UpdatedAt, nullID(o.ProgramID), o.MinTierRank, o.ID); err != nil {
 			return mapErr(err)
 		}
 		return t.appendAudit(ctx, e)
@@ -152,13 +154,22 @@ func (s *Store) CustomerCoupons(ctx context.Context, customerID int64) ([]market
 	return scanCoupons(rows)
 }
 
-// SegmentCustomers returns a segment's customers without a code of the offer.
+// SegmentCustomers returns a segment's customers (an empty rule: every live customer)
+// without a code of the offer; a members' offer keeps to its members.
 func (s *Store) SegmentCustomers(ctx context.Context, offerID int64, r marketing.Rule, now time.Time, limit int) ([]int64, error) {
-	w, err := s.segmentWhere(ctx, r, customer.Visibility{Scope: auth.ScopeAll}, now)
-	if err != nil {
-		return nil, err
+	w := &where{}
+	w.add("c.deleted_at IS NULL AND c.merged_into IS NULL AND c.erased_at IS NULL")
+	if !r.Empty() {
+		var err error
+		if w, err = s.segmentWhere(ctx, r, customer.Visibility{Scope: auth.ScopeAll}, now); err != nil {
+			return nil, err
+		}
 	}
 	w.add("NOT EXISTS (SELECT 1 FROM coupons k WHERE k.offer_id = ? AND k.customer_id = c.id)", offerID)
+	// A members' offer goes to its program's members only.
+	w.add(`NOT EXISTS (SELECT 1 FROM offers o WHERE o.id = ? AND o.program_id IS NOT NULL AND NOT EXISTS (SELECT 1
+    FROM loyalty_members lm LEFT JOIN loyalty_tiers lt ON lt.id = lm.tier_id WHERE lm.customer_id = c.id
+    AND lm.program_id = o.program_id AND lm.status = 'active' AND COALESCE(lt.rank, 0) >= o.min_tier_rank))`, offerID)
 	rows, err := s.readConn().QueryContext(ctx, `SELECT c.id FROM customers c`+w.sql()+` ORDER BY c.id LIMIT ?`,
 		append(w.args, limit)...)
 	if err != nil {
@@ -174,6 +185,25 @@ func (s *Store) SegmentCustomers(ctx context.Context, offerID int64, r marketing
 		ids = append(ids, id)
 	}
 	return ids, rows.Err()
+}
+
+// OfferMember reports whether a customer is an active member of the
+// offer's program at its tier rank or above.
+func (s *Store) OfferMember(ctx context.Context, o marketing.Offer, customerID int64) (bool, error) {
+	var n int
+	err := s.readConn().QueryRowContext(ctx, `SELECT COUNT(*) FROM loyalty_members lm LEFT JOIN loyalty_tiers lt ON lt.id = lm.tier_id
+    WHERE lm.customer_id = ? AND lm.program_id = ? AND lm.status = 'active' AND COALESCE(lt.rank, 0) >= ?`, customerID, o.ProgramID,
+		o.MinTierRank).Scan(&n)
+	return n > 0, err
+}
+
+// ProgramTiers returns a loyalty program's name and highest tier rank.
+func (s *Store) ProgramTiers(ctx context.Context, programID int64) (string, int, error) {
+	var name string
+	var top int
+	err := s.readConn().QueryRowContext(ctx, `SELECT p.name, COALESCE((SELECT MAX(rank) FROM loyalty_tiers t WHERE t.program_id = p.id), 0)
+    FROM loyalty_programs p WHERE p.id = ?`, programID).Scan(&name, &top)
+	return name, top, notFoundOr(err, fmt.Sprintf("Loyalty program %d was not found.", programID))
 }
 
 // InSegment reports whether one customer matches rules.

@@ -917,6 +917,8 @@ type Offer struct {
 	CreatedBy      sql.NullInt64
 	CreatedAt      time.Time
 	UpdatedAt      time.Time
+	ProgramID      sql.NullInt64
+	MinTierRank    int64
 }
 
 type OfferRedemption struct {
