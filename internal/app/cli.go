@@ -209,7 +209,9 @@ func runDuplicateScan(ctx context.Context, env Env, args []string) error {
 func runLoyalty(ctx context.Context, env Env, args []string) error {
 	var name string
 	var accrueOnly bool
-	a, err := open(ctx, env, args, func(fs *flag.FlagSet) {
+	// The command line books whole order histories (a new program's
+	// recomputation) and the nightly work in one go: tuned as a bulk load.
+	a, err := open(ctx, bulkEnv(env), args, func(fs *flag.FlagSet) {
 		fs.StringVar(&name, "program", "", "create this program with the default rules when there is none of that name")
 		fs.BoolVar(&accrueOnly, "accrue-only", false, "only book points for new orders and returns")
 	})

@@ -16,11 +16,11 @@ import (
 // demoBatch is how many customers go into one transaction.
 const demoBatch = 50000
 
-func runDemo(ctx context.Context, env Env, args []string) error {
-	var n int
-	var seed uint64
-	// A bulk load inserts into every index at random places; a large page
-	// cache keeps them in memory. The server's own cache stays as configured.
+// bulkEnv tunes a command for a large load: a bulk load inserts into every
+// index at random places, and a large page cache (unless one is set) keeps
+// them in memory; the WAL may grow between checkpoints. The server's own
+// settings stay as configured.
+func bulkEnv(env Env) Env {
 	if env.Getenv("SCRMS_SQLITE_CACHE_MB") == "" {
 		getenv := env.Getenv
 		env.Getenv = func(k string) string {
@@ -31,6 +31,13 @@ func runDemo(ctx context.Context, env Env, args []string) error {
 		}
 	}
 	env.Options.BulkLoad = true
+	return env
+}
+
+func runDemo(ctx context.Context, env Env, args []string) error {
+	var n int
+	var seed uint64
+	env = bulkEnv(env)
 	a, err := open(ctx, env, args, func(fs *flag.FlagSet) {
 		fs.IntVar(&n, "customers", 1000, "how many customers to add")
 		fs.Uint64Var(&seed, "seed", 1, "random seed; the same seed gives the same data")

@@ -102,3 +102,71 @@ func TestLoyaltyHouseholdPoolAndStatusPoints(t *testing.T) {
 		checkLedger(t, h.App.Store.DB())
 	})
 }
+
+// A program whose cursor is wound back (a restore, a repair) books its
+// orders again: the orders booked before are skipped, one row at a time,
+// and only the new order earns.
+func TestLoyaltyRebookingSkipsBookedOrders(t *testing.T) {
+	engines(t, func(t *testing.T, h *apptest.Harness) {
+		ctx := context.Background()
+		prog := mustJSON(t, h.Do("POST", "/loyalty/programs", h.AdminToken, map[string]any{"name": "Again", "currency": "EUR"}),
+			http.StatusCreated)
+		pid := int64(prog["id"].(float64))
+		var buyers []int64
+		for i := range 3 {
+			r := h.Do("POST", "/customers", h.AdminToken, map[string]any{"kind": "person", "first_name": fmt.Sprint("B", i)})
+			wantStatus(t, r, http.StatusCreated)
+			buyers = append(buyers, r.ID())
+		}
+		order := func(c int64, amount float64) {
+			mustJSON(t, h.Do("POST", "/orders", h.AdminToken, map[string]any{"customer_id": c, "ordered_at": time.Now().UTC(),
+				"currency": "EUR", "lines": []map[string]any{{"sku": "MUG", "quantity": 1, "unit_price": amount}}}), http.StatusCreated)
+		}
+		order(buyers[0], 10)
+		order(buyers[1], 20)
+		order(buyers[0], 30)
+		if _, err := h.App.Loyalty.Run(ctx); err != nil {
+			t.Fatal(err)
+		}
+		balances := func() map[int64]int64 {
+			out := map[int64]int64{}
+			rows, err := h.App.Store.DB().Query(fmt.Sprintf(`SELECT customer_id, balance FROM loyalty_members WHERE program_id = %d`, pid))
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer rows.Close()
+			for rows.Next() {
+				var c, b int64
+				if err := rows.Scan(&c, &b); err != nil {
+					t.Fatal(err)
+				}
+				out[c] = b
+			}
+			return out
+		}
+		before := balances()
+		// The welcome bonus (100) and a point per euro.
+		if before[buyers[0]] != 140 || before[buyers[1]] != 120 {
+			t.Fatalf("first run: %v", before)
+		}
+		if _, err := h.App.Store.DB().Exec(fmt.Sprintf(`UPDATE loyalty_programs SET order_cursor = 0 WHERE id = %d`, pid)); err != nil {
+			t.Fatal(err)
+		}
+		order(buyers[2], 5)
+		if _, err := h.App.Loyalty.Run(ctx); err != nil {
+			t.Fatal(err)
+		}
+		after := balances()
+		if after[buyers[0]] != 140 || after[buyers[1]] != 120 || after[buyers[2]] != 105 {
+			t.Fatalf("second run booked orders twice or missed one: %v", after)
+		}
+		var accruals int
+		if err := h.App.Store.DB().QueryRow(`SELECT COUNT(*) FROM loyalty_transactions WHERE kind = 'accrual'`).Scan(&accruals); err != nil {
+			t.Fatal(err)
+		}
+		if accruals != 4 {
+			t.Fatalf("%d accruals for 4 orders", accruals)
+		}
+		checkLedger(t, h.App.Store.DB())
+	})
+}

@@ -229,9 +229,9 @@ type LiabilityRow struct {
 // ErrShort is returned by the store when a member has too few points.
 var ErrShort = errors.New("loyalty: balance too low")
 
-// ErrStale is returned by BookOrders when another run booked the batch
-// first.
-var ErrStale = errors.New("loyalty: another run booked these orders")
+// Plan is what the accrual run books for a batch of orders, given the
+// buyers' memberships by customer id.
+type Plan func(orders []OrderRow, members map[int64]Member) ([]AccrualBooking, []ReturnBooking)
 
 // Purchase orders read by the accrual run carry their customer.
 type OrderRow struct {
@@ -300,15 +300,14 @@ type Store interface {
 	FindReward(ctx context.Context, id int64) (Reward, error)
 	AddRewardCodes(ctx context.Context, rewardID int64, codes []string) (int, error)
 
-	// OrdersAfter reads orders (with their lines and product categories)
-	// after an order id, for the accrual run.
-	OrdersAfter(ctx context.Context, after int64, limit int) ([]OrderRow, error)
-	// MembersOf returns a program's members for customers, by customer id.
-	MembersOf(ctx context.Context, programID int64, customerIDs []int64) (map[int64]Member, error)
-	// BookOrders enrols customers where needed, books accruals (once per
-	// order and member) and returns, and moves the program's cursor, in one
-	// transaction. It returns the members it touched.
-	BookOrders(ctx context.Context, p Program, accruals []AccrualBooking, returns []ReturnBooking, cursor int64, now time.Time) ([]int64, error)
+	// AccrueOrders runs one batch of the accrual run in one transaction:
+	// it reads up to limit orders (with their lines and product categories)
+	// after the program's cursor and the buyers' memberships, asks plan what
+	// to book, enrols customers where needed, books the accruals (once per
+	// order and member) and returns, moves members up a tier and moves the
+	// cursor past the orders read. It returns how many orders it read (0
+	// when none are left).
+	AccrueOrders(ctx context.Context, p Program, limit int, now time.Time, plan Plan) (int, error)
 	// Qualifying sums a member's qualifying amounts since a time.
 	Qualifying(ctx context.Context, memberID int64, since time.Time) (int64, error)
 	SetTier(ctx context.Context, memberID, tierID int64, at time.Time, notice bool, e *audit.Entry) error

@@ -95,68 +95,52 @@ func (s *Service) AccrueAll(ctx context.Context) (int, error) {
 func (s *Service) Accrue(ctx context.Context, p Program) (int, error) {
 	n := 0
 	for {
-		rows, err := s.store.OrdersAfter(ctx, p.OrderCursor, s.BatchSize)
-		if err != nil || len(rows) == 0 {
-			return n, err
-		}
-		seen := map[int64]bool{}
-		var ids []int64
-		for _, o := range rows {
-			if !seen[o.CustomerID] {
-				seen[o.CustomerID] = true
-				ids = append(ids, o.CustomerID)
-			}
-		}
-		members, err := s.store.MembersOf(ctx, p.ID, ids)
-		if err != nil {
-			return n, err
-		}
 		now := s.clock()
-		var accruals []AccrualBooking
-		var returns []ReturnBooking
-		cursor := p.OrderCursor
-		for _, o := range rows {
-			cursor = o.OrderID
-			if !p.EarnFrom.IsZero() && o.At.Before(p.EarnFrom) {
-				continue
-			}
-			m, isMember := members[o.CustomerID]
-			if isMember && m.Status != Active {
-				continue
-			}
-			var bought, back []Line
-			for _, l := range o.Lines {
-				if l.Quantity > 0 {
-					bought = append(bought, l)
-				} else if l.Quantity < 0 {
-					back = append(back, Line{SKU: l.SKU, Category: l.Category, Quantity: -l.Quantity, LineTotal: -l.LineTotal})
-				}
-			}
-			if len(back) > 0 && isMember {
-				returns = append(returns, ReturnBooking{MemberID: m.ID, OrderID: o.OrderID, At: o.At, Lines: back})
-			}
-			if len(bought) == 0 || (!isMember && p.Enrolment != "auto") {
-				continue
-			}
-			e := p.Earn(Purchase{OrderID: o.OrderID, At: o.At, Currency: o.Currency, Lines: bought}, p.Tier(m.TierID))
-			if e.Points <= 0 {
-				continue
-			}
-			accruals = append(accruals, AccrualBooking{CustomerID: o.CustomerID, MemberID: m.ID, Txn: p.accrual(o, e, now)})
+		read, err := s.store.AccrueOrders(ctx, p, s.BatchSize, now, func(rows []OrderRow, members map[int64]Member) ([]AccrualBooking,
+			[]ReturnBooking) {
+			return p.plan(rows, members, now)
+		})
+		n += read
+		if err != nil || read == 0 {
+			return n, err
 		}
-		_, err = s.store.BookOrders(ctx, p, accruals, returns, cursor, now)
-		if errors.Is(err, ErrStale) {
-			if p, err = s.store.FindProgram(ctx, p.ID); err != nil {
-				return n, err
-			}
+	}
+}
+
+// plan works out what a batch of orders earns and what its returns take
+// back.
+func (p Program) plan(rows []OrderRow, members map[int64]Member, now time.Time) ([]AccrualBooking, []ReturnBooking) {
+	var accruals []AccrualBooking
+	var returns []ReturnBooking
+	for _, o := range rows {
+		if !p.EarnFrom.IsZero() && o.At.Before(p.EarnFrom) {
 			continue
 		}
-		if err != nil {
-			return n, err
+		m, isMember := members[o.CustomerID]
+		if isMember && m.Status != Active {
+			continue
 		}
-		n += len(rows)
-		p.OrderCursor = cursor
+		var bought, back []Line
+		for _, l := range o.Lines {
+			if l.Quantity > 0 {
+				bought = append(bought, l)
+			} else if l.Quantity < 0 {
+				back = append(back, Line{SKU: l.SKU, Category: l.Category, Quantity: -l.Quantity, LineTotal: -l.LineTotal})
+			}
+		}
+		if len(back) > 0 && isMember {
+			returns = append(returns, ReturnBooking{MemberID: m.ID, OrderID: o.OrderID, At: o.At, Lines: back})
+		}
+		if len(bought) == 0 || (!isMember && p.Enrolment != "auto") {
+			continue
+		}
+		e := p.Earn(Purchase{OrderID: o.OrderID, At: o.At, Currency: o.Currency, Lines: bought}, p.Tier(m.TierID))
+		if e.Points <= 0 {
+			continue
+		}
+		accruals = append(accruals, AccrualBooking{CustomerID: o.CustomerID, MemberID: m.ID, Txn: p.accrual(o, e, now)})
 	}
+	return accruals, returns
 }
 
 // accrual is the credit an order's earning books.

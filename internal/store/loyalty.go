@@ -259,26 +259,6 @@ func (s *Store) Members(ctx context.Context, programID, after int64, limit int) 
 	return s.members(ctx, `m.program_id = ? AND m.id > ? ORDER BY m.id LIMIT ?`, programID, after, limit)
 }
 
-// MembersOf returns a program's members among customers.
-func (s *Store) MembersOf(ctx context.Context, programID int64, customerIDs []int64) (map[int64]loyalty.Member, error) {
-	out := map[int64]loyalty.Member{}
-	for start := 0; start < len(customerIDs); start += 500 {
-		part := customerIDs[start:min(start+500, len(customerIDs))]
-		args := []any{programID}
-		for _, id := range part {
-			args = append(args, id)
-		}
-		list, err := s.members(ctx, `m.program_id = ? AND m.customer_id IN (?`+strings.Repeat(", ?", len(part)-1)+`)`, args...)
-		if err != nil {
-			return nil, err
-		}
-		for _, m := range list {
-			out[m.CustomerID] = m
-		}
-	}
-	return out, nil
-}
-
 // HouseholdMembers lists the other active members of a member's program
 // whose customers share the member's household.
 func (s *Store) HouseholdMembers(ctx context.Context, memberID int64) ([]loyalty.Member, error) {
@@ -335,41 +315,6 @@ func (s *Store) SetTier(ctx context.Context, memberID, tierID int64, at time.Tim
 		e.EntityID = memberID
 		return t.appendAudit(ctx, *e)
 	})
-}
-
-// OrdersAfter reads orders after an id with their lines' categories.
-func (s *Store) OrdersAfter(ctx context.Context, after int64, limit int) ([]loyalty.OrderRow, error) {
-	rows, err := s.readConn().QueryContext(ctx, `SELECT o.id, o.customer_id, o.ordered_at, o.currency, l.sku,
-    COALESCE(p.category, ''), l.quantity, l.line_total
-    FROM (SELECT id, customer_id, ordered_at, currency FROM orders WHERE id > ? ORDER BY id LIMIT ?) o
-    JOIN order_lines l ON l.order_id = o.id LEFT JOIN products p ON p.id = l.product_id ORDER BY o.id, l.id`, after, limit)
-	if err != nil {
-		return nil, err
-	}
-	defer rows.Close()
-	var out []loyalty.OrderRow
-	for rows.Next() {
-		var o loyalty.OrderRow
-		var l loyalty.Line
-		if err := rows.Scan(&o.OrderID, &o.CustomerID, &o.At, &o.Currency, &l.SKU, &l.Category, &l.Quantity, &l.LineTotal); err != nil {
-			return nil, err
-		}
-		if n := len(out); n > 0 && out[n-1].OrderID == o.OrderID {
-			out[n-1].Lines = append(out[n-1].Lines, l)
-		} else {
-			o.At = o.At.UTC()
-			o.Lines = []loyalty.Line{l}
-			out = append(out, o)
-		}
-	}
-	for i := range out {
-		for _, l := range out[i].Lines {
-			if l.Quantity < 0 {
-				out[i].Return = true
-			}
-		}
-	}
-	return out, rows.Err()
 }
 
 // --- rewards ---

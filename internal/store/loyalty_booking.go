@@ -5,7 +5,6 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
-	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -16,76 +15,176 @@ import (
 // The accrual run's batches: orders booked as credits, returns taken
 // back, tier upgrades, the program's cursor.
 
-// BookOrders books a batch of the accrual run.
-func (s *Store) BookOrders(ctx context.Context, p loyalty.Program, accruals []loyalty.AccrualBooking, returns []loyalty.ReturnBooking,
-	cursor int64, now time.Time) ([]int64, error) {
-	var touched []int64
-	err := s.inTx(ctx, func(t *tx) error {
-		touched = touched[:0]
-		// One run books a program's orders at a time: the batch stands only
-		// if the cursor is still where the batch was read from.
-		if err := t.lockRow(ctx, "loyalty_programs", p.ID); err != nil {
-			return err
-		}
-		var at int64
-		if err := t.c.QueryRowContext(ctx, `SELECT order_cursor FROM loyalty_programs WHERE id = ?`, p.ID).Scan(&at); err != nil {
-			return err
-		}
-		if at != p.OrderCursor {
-			return loyalty.ErrStale
-		}
-		b, err := t.newBatch(ctx, accruals)
-		if err != nil {
-			return err
-		}
-		// The fast way: members enrolled and credits written many rows per
-		// statement. It gives way to one row at a time when a credit turns
-		// out to be booked already (never in a normal run).
-		if booked, ok, err := t.bookBulk(ctx, p, b, accruals, now); err != nil {
-			return err
-		} else if ok {
-			touched, err = t.finishBooking(ctx, p, b, returns, booked, cursor, now)
-			return err
-		}
-		b, err = t.newBatch(ctx, accruals)
-		if err != nil {
-			return err
-		}
-		enrolled := map[int64]int64{}
-		for _, a := range accruals {
-			x := a.Txn
-			x.MemberID = a.MemberID
-			if x.MemberID == 0 {
-				x.MemberID = enrolled[a.CustomerID]
+// errBookedBefore turns a batch from the bulk path to the one-row-at-a-time
+// path, which skips credits booked before (never in a normal run).
+var errBookedBefore = errors.New("store: a credit of the batch was booked before")
+
+// AccrueOrders runs one batch of the accrual run in one transaction: the
+// orders and memberships are read inside it, on the writer's warm page
+// cache, and the cursor moves past the orders read.
+func (s *Store) AccrueOrders(ctx context.Context, p loyalty.Program, limit int, now time.Time, plan loyalty.Plan) (int, error) {
+	read := 0
+	book := func(bulk bool) error {
+		return s.inTx(ctx, func(t *tx) error {
+			read = 0
+			// One run books a program's orders at a time.
+			if err := t.lockRow(ctx, "loyalty_programs", p.ID); err != nil {
+				return err
 			}
-			if x.MemberID == 0 {
-				id, err := t.enrol(ctx, loyalty.Member{ProgramID: p.ID, CustomerID: a.CustomerID,
-					Number: loyalty.MemberNumber(p.ID, a.CustomerID), Status: loyalty.Active, Source: "purchase", EnrolledAt: now})
-				if err != nil {
-					return err
-				}
-				b.balance[id] = 0
-				if pts := p.Rules.Events["signup"]; pts > 0 {
-					if _, err := b.credit(ctx, t, loyalty.Txn{MemberID: id, Kind: loyalty.BonusKind, Points: pts, Status: "posted",
-						Reason: "Welcome bonus.", Key: "event:signup", OccurredAt: x.OccurredAt, CreatedAt: now, AvailableAt: now,
-						ExpiresAt: expiry(p, now)}); err != nil {
-						return err
-					}
-				}
-				enrolled[a.CustomerID], x.MemberID = id, id
+			var at int64
+			if err := t.c.QueryRowContext(ctx, `SELECT order_cursor FROM loyalty_programs WHERE id = ?`, p.ID).Scan(&at); err != nil {
+				return mapErr(err)
 			}
-			booked, err := b.credit(ctx, t, x)
+			orders, err := ordersAfter(ctx, t.c, at, limit)
+			if err != nil || len(orders) == 0 {
+				return err
+			}
+			read = len(orders)
+			members, err := accrualMembers(ctx, t.c, p.ID, orders)
 			if err != nil {
 				return err
 			}
-			if booked {
-				touched = append(touched, x.MemberID)
+			accruals, returns := plan(orders, members)
+			b, err := t.newBatch(ctx, accruals)
+			if err != nil {
+				return err
+			}
+			var touched []int64
+			if bulk {
+				touched, err = t.bookBulk(ctx, p, b, accruals, now)
+			} else {
+				touched, err = t.bookEach(ctx, p, b, accruals, now)
+			}
+			if err != nil {
+				return err
+			}
+			_, err = t.finishBooking(ctx, p, b, returns, touched, orders[len(orders)-1].OrderID, now)
+			return err
+		})
+	}
+	err := book(true)
+	if errors.Is(err, errBookedBefore) {
+		err = book(false)
+	}
+	return read, err
+}
+
+// bookEach enrols and credits one row at a time, skipping credits booked
+// before.
+func (t *tx) bookEach(ctx context.Context, p loyalty.Program, b *creditBatch, accruals []loyalty.AccrualBooking,
+	now time.Time) ([]int64, error) {
+	var touched []int64
+	enrolled := map[int64]int64{}
+	for _, a := range accruals {
+		x := a.Txn
+		x.MemberID = a.MemberID
+		if x.MemberID == 0 {
+			x.MemberID = enrolled[a.CustomerID]
+		}
+		if x.MemberID == 0 {
+			id, err := t.enrol(ctx, loyalty.Member{ProgramID: p.ID, CustomerID: a.CustomerID,
+				Number: loyalty.MemberNumber(p.ID, a.CustomerID), Status: loyalty.Active, Source: "purchase", EnrolledAt: now})
+			if err != nil {
+				return nil, err
+			}
+			b.balance[id] = 0
+			if pts := p.Rules.Events["signup"]; pts > 0 {
+				if _, err := b.credit(ctx, t, loyalty.Txn{MemberID: id, Kind: loyalty.BonusKind, Points: pts, Status: "posted",
+					Reason: "Welcome bonus.", Key: "event:signup", OccurredAt: x.OccurredAt, CreatedAt: now, AvailableAt: now,
+					ExpiresAt: expiry(p, now)}); err != nil {
+					return nil, err
+				}
+			}
+			enrolled[a.CustomerID], x.MemberID = id, id
+		}
+		booked, err := b.credit(ctx, t, x)
+		if err != nil {
+			return nil, err
+		}
+		if booked {
+			touched = append(touched, x.MemberID)
+		}
+	}
+	return touched, nil
+}
+
+// ordersAfter reads orders with their lines and product categories after
+// an order id.
+func ordersAfter(ctx context.Context, c conn, after int64, limit int) ([]loyalty.OrderRow, error) {
+	rows, err := c.QueryContext(ctx, `SELECT o.id, o.customer_id, o.ordered_at, o.currency, l.sku,
+    COALESCE(p.category, ''), l.quantity, l.line_total
+    FROM (SELECT id, customer_id, ordered_at, currency FROM orders WHERE id > ? ORDER BY id LIMIT ?) o
+    JOIN order_lines l ON l.order_id = o.id LEFT JOIN products p ON p.id = l.product_id ORDER BY o.id, l.id`, after, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []loyalty.OrderRow
+	for rows.Next() {
+		var o loyalty.OrderRow
+		var l loyalty.Line
+		if err := rows.Scan(&o.OrderID, &o.CustomerID, &o.At, &o.Currency, &l.SKU, &l.Category, &l.Quantity, &l.LineTotal); err != nil {
+			return nil, err
+		}
+		if n := len(out); n > 0 && out[n-1].OrderID == o.OrderID {
+			out[n-1].Lines = append(out[n-1].Lines, l)
+		} else {
+			o.At = o.At.UTC()
+			o.Lines = []loyalty.Line{l}
+			out = append(out, o)
+		}
+	}
+	for i := range out {
+		for _, l := range out[i].Lines {
+			if l.Quantity < 0 {
+				out[i].Return = true
 			}
 		}
-		touched, err = t.finishBooking(ctx, p, b, returns, touched, cursor, now)
-		return err
-	})
-	return touched, err
+	}
+	return out, rows.Err()
+}
+
+// accrualMembers returns the program's memberships of the orders' buyers,
+// by customer id (without the customers' names, which the run does not
+// need).
+func accrualMembers(ctx context.Context, c conn, programID int64, orders []loyalty.OrderRow) (map[int64]loyalty.Member, error) {
+	seen := map[int64]bool{}
+	var ids []int64
+	for _, o := range orders {
+		if !seen[o.CustomerID] {
+			seen[o.CustomerID] = true
+			ids = append(ids, o.CustomerID)
+		}
+	}
+	out := make(map[int64]loyalty.Member, len(ids))
+	const chunk = 500
+	for start := 0; start < len(ids); start += chunk {
+		part := ids[start:min(start+chunk, len(ids))]
+		args := make([]any, 0, len(part)+1)
+		args = append(args, programID)
+		for _, id := range part {
+			args = append(args, id)
+		}
+		rows, err := c.QueryContext(ctx, `SELECT m.id, m.program_id, m.customer_id, '', m.number, m.status, COALESCE(m.tier_id, 0),
+    m.tier_since, m.tier_notice_at, m.balance, m.pending, m.source, m.enrolled_at FROM loyalty_members m
+    WHERE m.program_id = ? AND m.customer_id IN (?`+strings.Repeat(", ?", len(part)-1)+`)`, args...)
+		if err != nil {
+			return nil, err
+		}
+		for rows.Next() {
+			m, err := scanMember(rows)
+			if err != nil {
+				rows.Close()
+				return nil, err
+			}
+			out[m.CustomerID] = m
+		}
+		rows.Close()
+		if err := rows.Err(); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
 }
 
 // finishBooking writes the balances, books the returns, moves members up
@@ -109,30 +208,11 @@ func (t *tx) finishBooking(ctx context.Context, p loyalty.Program, b *creditBatc
 }
 
 // bookBulk enrols the batch's new buyers and writes its credits (welcome
-// bonuses, then the orders' points) many rows per statement. ok is false,
-// with nothing written, when a credit was booked before: the caller then
-// books the batch one row at a time, which skips those.
+// bonuses, then the orders' points) many rows per statement, in chunks
+// small enough for the statement cache. A credit booked before fails the
+// batch with errBookedBefore, for the caller to book it one row at a time.
 func (t *tx) bookBulk(ctx context.Context, p loyalty.Program, b *creditBatch, accruals []loyalty.AccrualBooking,
-	now time.Time) ([]int64, bool, error) {
-	// Orders of known members booked before would conflict: look first,
-	// by member and order (the unique index's columns).
-	var known []any
-	for _, a := range accruals {
-		if a.MemberID != 0 && a.Txn.OrderID != 0 {
-			known = append(known, a.MemberID, a.Txn.OrderID)
-		}
-	}
-	for start := 0; start < len(known); start += 400 {
-		part := known[start:min(start+400, len(known))]
-		var n int
-		if err := t.c.QueryRowContext(ctx, `SELECT COUNT(*) FROM loyalty_transactions WHERE kind = 'accrual' AND (`+
-			strings.TrimPrefix(strings.Repeat(" OR (member_id = ? AND order_id = ?)", len(part)/2), " OR ")+`)`, part...).Scan(&n); err != nil {
-			return nil, false, err
-		}
-		if n > 0 {
-			return nil, false, nil
-		}
-	}
+	now time.Time) ([]int64, error) {
 	// New members, in the order their first order came.
 	var fresh []int64
 	seen := map[int64]bool{}
@@ -143,8 +223,8 @@ func (t *tx) bookBulk(ctx context.Context, p loyalty.Program, b *creditBatch, ac
 		}
 	}
 	memberOf := map[int64]int64{}
-	for start := 0; start < len(fresh); start += 200 {
-		part := fresh[start:min(start+200, len(fresh))]
+	for start := 0; start < len(fresh); start += 150 {
+		part := fresh[start:min(start+150, len(fresh))]
 		args := make([]any, 0, len(part)*6)
 		for _, c := range part {
 			args = append(args, p.ID, c, loyalty.MemberNumber(p.ID, c), loyalty.Active, "purchase", now)
@@ -152,20 +232,20 @@ func (t *tx) bookBulk(ctx context.Context, p loyalty.Program, b *creditBatch, ac
 		rows, err := t.c.QueryContext(ctx, `INSERT INTO loyalty_members (program_id, customer_id, number, status, source, enrolled_at)
 VALUES (?, ?, ?, ?, ?, ?)`+strings.Repeat(", (?, ?, ?, ?, ?, ?)", len(part)-1)+` RETURNING id, customer_id`, args...)
 		if err != nil {
-			return nil, false, mapErr(err)
+			return nil, mapErr(err)
 		}
 		for rows.Next() {
 			var id, c int64
 			if err := rows.Scan(&id, &c); err != nil {
 				rows.Close()
-				return nil, false, err
+				return nil, err
 			}
 			memberOf[c] = id
 			b.balance[id] = 0
 		}
 		rows.Close()
 		if err := rows.Err(); err != nil {
-			return nil, false, err
+			return nil, err
 		}
 	}
 	var txns []loyalty.Txn
@@ -196,8 +276,8 @@ VALUES (?, ?, ?, ?, ?, ?)`+strings.Repeat(", (?, ?, ?, ?, ?, ?)", len(part)-1)+`
 		touched = append(touched, x.MemberID)
 	}
 	const cols = 15
-	for start := 0; start < len(txns); start += 200 {
-		part := txns[start:min(start+200, len(txns))]
+	for start := 0; start < len(txns); start += 64 {
+		part := txns[start:min(start+64, len(txns))]
 		args := make([]any, 0, len(part)*cols)
 		for i := range part {
 			x := &part[i]
@@ -209,15 +289,15 @@ VALUES (?, ?, ?, ?, ?, ?)`+strings.Repeat(", (?, ?, ?, ?, ?, ?)", len(part)-1)+`
 		row := "(?, ?, ?, ?, ?, ?, ?, NULL, ?, ?, ?, NULL, ?, ?, ?, ?)"
 		res, err := t.c.ExecContext(ctx, `INSERT INTO loyalty_transactions (member_id, kind, points, status, remaining, qualifying,
     order_id, reverses_id, reason, detail, idempotency_key, created_by, occurred_at, created_at, available_at, expires_at)
-    VALUES `+row+strings.Repeat(", "+row, len(part)-1), args...)
+    VALUES `+row+strings.Repeat(", "+row, len(part)-1)+` ON CONFLICT DO NOTHING`, args...)
 		if err != nil {
-			return nil, false, mapErr(err)
+			return nil, mapErr(err)
 		}
 		if n, _ := res.RowsAffected(); n != int64(len(part)) {
-			return nil, false, fmt.Errorf("store: loyalty batch wrote %d of %d credits", n, len(part))
+			return nil, errBookedBefore
 		}
 	}
-	return touched, true, nil
+	return touched, nil
 }
 
 // upgradeTiers moves members up at once when their qualifying amount over

@@ -177,22 +177,20 @@ func (b *creditBatch) flush(ctx context.Context, t *tx) error {
 		ids = append(ids, id)
 	}
 	slices.Sort(ids)
-	// Many members per statement: balance and pending by CASE on the id.
-	for start := 0; start < len(ids); start += 200 {
-		part := ids[start:min(start+200, len(ids))]
-		var bal, pend strings.Builder
-		var balArgs, pendArgs, inArgs []any
+	// Many members per statement, in chunks small enough for the statement
+	// cache: the changes as a list of values joined to the members.
+	const chunk = 64
+	for start := 0; start < len(ids); start += chunk {
+		part := ids[start:min(start+chunk, len(ids))]
+		args := make([]any, 0, 3*len(part))
 		for _, id := range part {
 			d := b.delta[id]
-			bal.WriteString(" WHEN ? THEN CAST(? AS BIGINT)")
-			balArgs = append(balArgs, id, d[0])
-			pend.WriteString(" WHEN ? THEN CAST(? AS BIGINT)")
-			pendArgs = append(pendArgs, id, d[1])
-			inArgs = append(inArgs, id)
+			args = append(args, id, d[0], d[1])
 		}
-		args := append(append(balArgs, pendArgs...), inArgs...)
-		if _, err := t.c.ExecContext(ctx, `UPDATE loyalty_members SET balance = balance + CASE id`+bal.String()+` ELSE 0 END,
-    pending = pending + CASE id`+pend.String()+` ELSE 0 END WHERE id IN (?`+strings.Repeat(", ?", len(part)-1)+`)`, args...); err != nil {
+		row := "(CAST(? AS BIGINT), CAST(? AS BIGINT), CAST(? AS BIGINT))"
+		if _, err := t.c.ExecContext(ctx, `WITH v (id, balance, pending) AS (VALUES `+row+strings.Repeat(", "+row, len(part)-1)+`)
+    UPDATE loyalty_members SET balance = loyalty_members.balance + v.balance, pending = loyalty_members.pending + v.pending
+    FROM v WHERE loyalty_members.id = v.id`, args...); err != nil {
 			return err
 		}
 	}
