@@ -231,6 +231,9 @@ func runLoyalty(ctx context.Context, env Env, args []string) error {
 			}
 		}
 	}
+	// Alone on the database, the run books larger batches than the
+	// server's job, which keeps its transactions short for other writers.
+	a.Loyalty.BatchSize = 20000
 	start := time.Now()
 	run := a.Loyalty.Run
 	if accrueOnly {
