@@ -111,6 +111,16 @@ func loyaltyMemberJSON(v loyalty.MemberView) LoyaltyMemberJSON {
 	return out
 }
 
+// NoticeJSON is an expiry notice: points of the member expiring soon.
+type NoticeJSON struct {
+	ID        int64     `json:"id"`
+	Period    string    `json:"period" doc:"Month (yyyy-mm) of the earliest expiry it warns of; one notice per member and month."`
+	Points    int64     `json:"points" doc:"Points expiring within the program's notice period."`
+	ExpiresAt time.Time `json:"expires_at" doc:"When the earliest of them expire."`
+	CreatedAt time.Time `json:"created_at"`
+	Email     string    `json:"email" doc:"none, queued, sending, sent, failed, skipped or uncertain (a stop cut the sending short)."`
+}
+
 // TxnJSON is one change of a member's points.
 type TxnJSON struct {
 	ID         int64     `json:"id"`

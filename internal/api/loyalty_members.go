@@ -84,6 +84,22 @@ func (s *server) registerLoyaltyMembers(api huma.API, tags []string) {
 			}
 			return &struct{ Body []TxnJSON }{out}, nil
 		})
+	huma.Register(api, huma.Operation{OperationID: "member-notices", Method: http.MethodGet, Path: "/loyalty/members/{id}/notices",
+		Summary: "The expiry notices of a member, newest first", Tags: tags},
+		func(ctx context.Context, in *struct {
+			ID int64 `path:"id" minimum:"1"`
+		}) (*struct{ Body []NoticeJSON }, error) {
+			ns, err := s.Loyalty.Notices(ctx, actorFrom(ctx), in.ID)
+			if err != nil {
+				return nil, s.fail(ctx, "notices", err)
+			}
+			out := []NoticeJSON{}
+			for _, n := range ns {
+				out = append(out, NoticeJSON{ID: n.ID, Period: n.Period, Points: n.Points, ExpiresAt: n.ExpiresAt, CreatedAt: n.CreatedAt,
+					Email: n.EmailState})
+			}
+			return &struct{ Body []NoticeJSON }{out}, nil
+		})
 	huma.Register(api, huma.Operation{OperationID: "adjust-points", Method: http.MethodPost, Path: "/loyalty/members/{id}/adjustments",
 		Summary: "Add or take points by hand, with a reason", Tags: tags, DefaultStatus: http.StatusCreated},
 		func(ctx context.Context, in *struct {

@@ -210,6 +210,15 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, version strin
 	}
 	if a.Notify.Mail != nil {
 		sender := a.Notify.Mail
+		a.Loyalty.MailExpiryNotice = func(ctx context.Context, m loyalty.Member, n loyalty.Notice) error {
+			c, err := a.Customers.FindCustomer(ctx, auth.System("loyalty"), m.CustomerID)
+			if err != nil || c.PrimaryEmail() == "" {
+				return loyalty.ErrNoAddress
+			}
+			return sender.Send(ctx, mail.Message{To: c.PrimaryEmail(), Auto: true,
+				Subject: fmt.Sprintf("%d of your points expire on %s", n.Points, n.ExpiresAt.Format("2 January 2006")),
+				Text:    loyalty.NoticeText(c.FirstName, n, a.Loyalty.StatementURL(m.ID, n.CreatedAt.Format("2006-01")))})
+		}
 		a.Loyalty.MailTierNotice = func(ctx context.Context, m loyalty.Member, tier, next string, on time.Time) error {
 			c, err := a.Customers.FindCustomer(ctx, auth.System("loyalty"), m.CustomerID)
 			if err != nil || c.PrimaryEmail() == "" {

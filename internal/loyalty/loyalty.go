@@ -219,6 +219,18 @@ type Statement struct {
 	EmailState   string
 }
 
+// Notice tells a member ahead of time that points are about to expire:
+// one per member and month of expiry (Period).
+type Notice struct {
+	ID         int64
+	MemberID   int64
+	Period     string // yyyy-mm of the earliest expiry it warns of
+	Points     int64
+	ExpiresAt  time.Time // the earliest of those points expire then
+	CreatedAt  time.Time
+	EmailState string
+}
+
 // LiabilityRow is the outstanding points expiring in a month.
 type LiabilityRow struct {
 	Month  string // yyyy-mm, or "never"
@@ -331,6 +343,19 @@ type Store interface {
 	StatementsToMail(ctx context.Context, limit int) ([]Statement, error)
 	ClaimStatement(ctx context.Context, id int64) (bool, error)
 	SetStatementMail(ctx context.Context, id int64, state string, at time.Time) error
+	// NoteExpiring records an expiry notice for each active member of a
+	// program with posted points expiring in [from, to), once per member
+	// and month of the earliest such expiry, queued for email when queue.
+	// It returns how many it recorded.
+	NoteExpiring(ctx context.Context, programID int64, from, to time.Time, queue bool, now time.Time) (int, error)
+	// NoticesToMail, ClaimNotice, SetNoticeMail and MarkUncertainNotices
+	// work as their statement counterparts.
+	NoticesToMail(ctx context.Context, limit int) ([]Notice, error)
+	ClaimNotice(ctx context.Context, id int64) (bool, error)
+	SetNoticeMail(ctx context.Context, id int64, state string, at time.Time) error
+	MarkUncertainNotices(ctx context.Context) (int, error)
+	// Notices lists a member's notices, newest first.
+	Notices(ctx context.Context, memberID int64, limit int) ([]Notice, error)
 	// MarkUncertainStatements turns statements left in sending by a crash
 	// into uncertain.
 	MarkUncertainStatements(ctx context.Context) (int, error)

@@ -30,6 +30,20 @@ func StatementPDF(st Statement, m Member, p Program) []byte {
 	return pdf.Write(p.Name+" statement "+st.Period, lines)
 }
 
+// NoticeText is the plain text of an expiry notice email.
+func NoticeText(firstName string, n Notice, link string) string {
+	var b strings.Builder
+	if firstName != "" {
+		fmt.Fprintf(&b, "Hello %s,\n\n", firstName)
+	}
+	fmt.Fprintf(&b, "%d of your points expire soon, the first of them on %s. Spend them on a reward before then to keep their value.\n",
+		n.Points, n.ExpiresAt.Format("2 January 2006"))
+	if link != "" {
+		fmt.Fprintf(&b, "\nYour points and what they are worth: %s\n", link)
+	}
+	return b.String()
+}
+
 // StatementText is the statement email's text.
 func StatementText(firstName string, st Statement, link string) string {
 	var b strings.Builder

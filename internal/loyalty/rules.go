@@ -41,6 +41,9 @@ type Rules struct {
 	// bonuses and caps. 0 qualifies tiers on the order's base points (or on
 	// spend, by the program's tier basis).
 	StatusRate float64 `json:"status_rate,omitempty"`
+	// ExpiryNoticeDays is how long ahead members are told by email that
+	// points will expire (0: no notices).
+	ExpiryNoticeDays int `json:"expiry_notice_days,omitempty"`
 	// PoolHouseholds lets the members of one household spend each other's
 	// points: a redemption short of points draws the rest from the
 	// household's other members as recorded transfers.
@@ -68,6 +71,9 @@ func (r Rules) Validate() []string {
 	}
 	if r.Rounding != "" && r.Rounding != "down" && r.Rounding != "nearest" && r.Rounding != "up" {
 		bad = append(bad, "rounding must be down, nearest or up")
+	}
+	if r.ExpiryNoticeDays < 0 || r.ExpiryNoticeDays > 365 {
+		bad = append(bad, "expiry_notice_days must be 0 (no notices) to 365")
 	}
 	if r.StatusRate < 0 || r.StatusRate > 1000 {
 		bad = append(bad, "status_rate must be between 0 and 1,000 status points per currency unit")

@@ -63,8 +63,18 @@ func (s *Service) Run(ctx context.Context) (int, error) {
 		if err != nil {
 			return total, fmt.Errorf("loyalty: statements %s: %w", p.Name, err)
 		}
+		n, err = s.expiryNotices(ctx, p, now)
+		total += n
+		if err != nil {
+			return total, fmt.Errorf("loyalty: expiry notices %s: %w", p.Name, err)
+		}
 	}
 	n, err := s.mailStatements(ctx)
+	total += n
+	if err != nil {
+		return total, err
+	}
+	n, err = s.mailNotices(ctx)
 	return total + n, err
 }
 
@@ -336,38 +346,56 @@ func (s *Service) statement(ctx context.Context, p Program, m Member, from time.
 	return st, nil
 }
 
-// mailStatements sends the queued statements. Each is marked sending in
-// its own commit just before its email goes out; one left so by a crash is marked uncertain at the
-// next start and not sent again.
+// mailStatements sends the queued statements.
 func (s *Service) mailStatements(ctx context.Context) (int, error) {
 	if s.MailStatement == nil {
 		return 0, nil
 	}
+	return mailQueued(ctx, s, s.store.StatementsToMail, func(st Statement) (int64, int64) { return st.ID, st.MemberID },
+		s.store.ClaimStatement, s.store.SetStatementMail, s.MailStatement)
+}
+
+// mailNotices sends the queued expiry notices.
+func (s *Service) mailNotices(ctx context.Context) (int, error) {
+	if s.MailExpiryNotice == nil {
+		return 0, nil
+	}
+	return mailQueued(ctx, s, s.store.NoticesToMail, func(n Notice) (int64, int64) { return n.ID, n.MemberID },
+		s.store.ClaimNotice, s.store.SetNoticeMail, s.MailExpiryNotice)
+}
+
+// mailQueued sends queued mail (statements, notices). Each is marked
+// sending in its own commit just before its email goes out; one left so by
+// a crash is marked uncertain at the next start and not sent again.
+func mailQueued[T any](ctx context.Context, s *Service, list func(context.Context, int) ([]T, error), ids func(T) (int64, int64),
+	claim func(context.Context, int64) (bool, error), set func(context.Context, int64, string, time.Time) error,
+	send func(context.Context, Member, T) error) (int, error) {
 	sent := 0
 	for {
-		list, err := s.store.StatementsToMail(ctx, 100)
-		if err != nil || len(list) == 0 {
+		items, err := list(ctx, 100)
+		if err != nil || len(items) == 0 {
 			return sent, err
 		}
-		for _, st := range list {
-			mine, err := s.store.ClaimStatement(ctx, st.ID)
+		for _, it := range items {
+			id, memberID := ids(it)
+			mine, err := claim(ctx, id)
 			if err != nil {
 				return sent, err
 			}
 			if !mine {
 				continue
 			}
-			m, err := s.store.FindMember(ctx, st.MemberID)
+			m, err := s.store.FindMember(ctx, memberID)
 			state := "sent"
 			if err == nil {
-				err = s.MailStatement(ctx, m, st)
+				err = send(ctx, m, it)
 			}
 			if errors.Is(err, ErrNoAddress) {
 				state = "skipped"
 			} else if err != nil {
 				state = "failed"
 			}
-			if err := s.store.SetStatementMail(ctx, st.ID, state, s.clock()); err != nil {
+			if err := set(ctx, id, state, s.clock()); err != nil {
 				return sent, err
 			}
 			if state == "sent" {
@@ -377,14 +405,37 @@ func (s *Service) mailStatements(ctx context.Context) (int, error) {
 	}
 }
 
+// expiryNotices records, once a day, a notice for each member with points
+// expiring within the program's notice period (one per member and month
+// of expiry), queued for email.
+func (s *Service) expiryNotices(ctx context.Context, p Program, now time.Time) (int, error) {
+	if p.Rules.ExpiryNoticeDays <= 0 || p.ExpiryMonths <= 0 {
+		return 0, nil
+	}
+	day := now.Format("2006-01-02")
+	if _, found, err := s.store.RunCursor(ctx, p.ID, "expiry_notices", day); err != nil || found {
+		return 0, err
+	}
+	n, err := s.store.NoteExpiring(ctx, p.ID, now, now.AddDate(0, 0, p.Rules.ExpiryNoticeDays), s.MailExpiryNotice != nil, now)
+	if err != nil {
+		return n, err
+	}
+	return n, s.store.SetRunCursor(ctx, p.ID, "expiry_notices", day, 0, true, now)
+}
+
 // ErrNoAddress is what MailStatement returns for a customer without a
 // usable email address or without consent to statements by email.
 var ErrNoAddress = errors.New("loyalty: no address to mail")
 
-// Recover marks statements whose mailing a crash interrupted; call it when
-// the process starts.
+// Recover marks statements and notices whose mailing a crash interrupted;
+// call it when the process starts.
 func (s *Service) Recover(ctx context.Context) (int, error) {
-	return s.store.MarkUncertainStatements(ctx)
+	n, err := s.store.MarkUncertainStatements(ctx)
+	if err != nil {
+		return n, err
+	}
+	k, err := s.store.MarkUncertainNotices(ctx)
+	return n + k, err
 }
 
 // Statement returns a member's statement for a month: the stored one, or,

@@ -29,6 +29,9 @@ type Service struct {
 	BatchSize int
 	// MailStatement, when set, emails a statement to its member's customer.
 	MailStatement func(ctx context.Context, m Member, st Statement) error
+	// MailExpiryNotice, when set, emails an expiry notice to its member's
+	// customer (ErrNoAddress when there is no usable address).
+	MailExpiryNotice func(ctx context.Context, m Member, n Notice) error
 	// MailTierNotice, when set, tells a member that they no longer reach
 	// their tier and when they move down to the next one ("" for none).
 	MailTierNotice func(ctx context.Context, m Member, tier, next string, on time.Time) error
@@ -82,7 +85,7 @@ var DefaultTiers = []TierInput{
 
 // DefaultRules are a new program's earning rules.
 func DefaultRules() Rules {
-	return Rules{EarnRate: 1, Rounding: "down", Events: map[string]int64{"signup": 100, "birthday": 200, "review": 50,
+	return Rules{EarnRate: 1, Rounding: "down", ExpiryNoticeDays: 30, Events: map[string]int64{"signup": 100, "birthday": 200, "review": 50,
 		"referral": 500, "survey_answered": 25}}
 }
 
@@ -407,6 +410,19 @@ func (s *Service) SetStatus(ctx context.Context, a auth.Actor, id int64, status 
 	e.CustomerID = m.CustomerID
 	e.Changes = []audit.Change{{Field: "status", Old: m.Status, New: status}}
 	return s.store.SetMemberStatus(ctx, id, status, e)
+}
+
+// Transactions lists a member's ledger, newest first.
+// Notices lists the expiry notices a member was sent (or will be), newest
+// first.
+func (s *Service) Notices(ctx context.Context, a auth.Actor, memberID int64) ([]Notice, error) {
+	if err := a.Require(auth.LoyaltyRead); err != nil {
+		return nil, err
+	}
+	if _, err := s.member(ctx, a, memberID); err != nil {
+		return nil, err
+	}
+	return s.store.Notices(ctx, memberID, 100)
 }
 
 // Transactions lists a member's ledger, newest first.

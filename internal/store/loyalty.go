@@ -543,9 +543,26 @@ func (s *Store) StatementsToMail(ctx context.Context, limit int) ([]loyalty.Stat
 // ClaimStatement marks a queued statement sending, in its own commit,
 // right before its email goes out; false when another run took it.
 func (s *Store) ClaimStatement(ctx context.Context, id int64) (bool, error) {
+	return s.claimMail(ctx, "loyalty_statements", id)
+}
+
+// SetStatementMail records how a statement's email went.
+func (s *Store) SetStatementMail(ctx context.Context, id int64, state string, at time.Time) error {
+	return s.setMail(ctx, "loyalty_statements", id, state, at)
+}
+
+// MarkUncertainStatements records statements whose sending a crash cut
+// short: they may or may not have gone out, and are not sent again.
+func (s *Store) MarkUncertainStatements(ctx context.Context) (int, error) {
+	return s.markUncertain(ctx, "loyalty_statements")
+}
+
+// claimMail marks a queued row of a mail table (loyalty_statements,
+// loyalty_notices) sending; false when another run took it.
+func (s *Store) claimMail(ctx context.Context, table string, id int64) (bool, error) {
 	ok := false
 	err := s.inTx(ctx, func(t *tx) error {
-		res, err := t.c.ExecContext(ctx, `UPDATE loyalty_statements SET email_state = 'sending' WHERE id = ? AND email_state = 'queued'`, id)
+		res, err := t.c.ExecContext(ctx, `UPDATE `+table+` SET email_state = 'sending' WHERE id = ? AND email_state = 'queued'`, id)
 		if err != nil {
 			return err
 		}
@@ -556,20 +573,17 @@ func (s *Store) ClaimStatement(ctx context.Context, id int64) (bool, error) {
 	return ok, err
 }
 
-// SetStatementMail records how a statement's email went.
-func (s *Store) SetStatementMail(ctx context.Context, id int64, state string, at time.Time) error {
+func (s *Store) setMail(ctx context.Context, table string, id int64, state string, at time.Time) error {
 	return s.inTx(ctx, func(t *tx) error {
-		_, err := t.c.ExecContext(ctx, `UPDATE loyalty_statements SET email_state = ?, emailed_at = ? WHERE id = ?`, state, at, id)
+		_, err := t.c.ExecContext(ctx, `UPDATE `+table+` SET email_state = ?, emailed_at = ? WHERE id = ?`, state, at, id)
 		return err
 	})
 }
 
-// MarkUncertainStatements records statements whose sending a crash cut
-// short: they may or may not have gone out, and are not sent again.
-func (s *Store) MarkUncertainStatements(ctx context.Context) (int, error) {
+func (s *Store) markUncertain(ctx context.Context, table string) (int, error) {
 	n := 0
 	err := s.inTx(ctx, func(t *tx) error {
-		res, err := t.c.ExecContext(ctx, `UPDATE loyalty_statements SET email_state = 'uncertain' WHERE email_state = 'sending'`)
+		res, err := t.c.ExecContext(ctx, `UPDATE `+table+` SET email_state = 'uncertain' WHERE email_state = 'sending'`)
 		if err != nil {
 			return err
 		}

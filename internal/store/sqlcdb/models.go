@@ -744,6 +744,18 @@ type LoyaltyMember struct {
 	EnrolledAt   time.Time
 }
 
+type LoyaltyNotice struct {
+	ID         int64
+	MemberID   int64
+	Kind       string
+	Period     string
+	Points     int64
+	ExpiresAt  time.Time
+	CreatedAt  time.Time
+	EmailState string
+	EmailedAt  sql.NullTime
+}
+
 type LoyaltyProgram struct {
 	ID            int64
 	Name          string

@@ -1,0 +1,131 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/scrms/scrms/internal/loyalty"
+)
+
+// Expiry notices: members told ahead of time that points will expire.
+
+const noticeColumns = `id, member_id, period, points, expires_at, created_at, email_state FROM loyalty_notices`
+
+func scanNotice(row interface{ Scan(...any) error }) (loyalty.Notice, error) {
+	var n loyalty.Notice
+	err := row.Scan(&n.ID, &n.MemberID, &n.Period, &n.Points, &n.ExpiresAt, &n.CreatedAt, &n.EmailState)
+	n.ExpiresAt, n.CreatedAt = n.ExpiresAt.UTC(), n.CreatedAt.UTC()
+	return n, err
+}
+
+func (s *Store) notices(ctx context.Context, where string, args ...any) ([]loyalty.Notice, error) {
+	rows, err := s.readConn().QueryContext(ctx, `SELECT `+noticeColumns+` WHERE `+where, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []loyalty.Notice
+	for rows.Next() {
+		n, err := scanNotice(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, n)
+	}
+	return out, rows.Err()
+}
+
+// NoteExpiring records an expiry notice for each active member of a
+// program whose posted points expire in [from, to), keyed by the month of
+// the earliest of those expiries so that a member hears once per month.
+func (s *Store) NoteExpiring(ctx context.Context, programID int64, from, to time.Time, queue bool, now time.Time) (int, error) {
+	rows, err := s.readConn().QueryContext(ctx, `SELECT x.member_id, SUM(x.remaining), MIN(x.expires_at)
+    FROM loyalty_transactions x JOIN loyalty_members m ON m.id = x.member_id
+    WHERE x.remaining > 0 AND x.status = 'posted' AND x.expires_at >= ? AND x.expires_at < ?
+    AND m.program_id = ? AND m.status = 'active'
+    GROUP BY x.member_id ORDER BY x.member_id`, from, to, programID)
+	if err != nil {
+		return 0, err
+	}
+	var due []loyalty.Notice
+	for rows.Next() {
+		var n loyalty.Notice
+		var first any // SQLite returns an aggregate's time as text
+		if err := rows.Scan(&n.MemberID, &n.Points, &first); err != nil {
+			rows.Close()
+			return 0, err
+		}
+		switch v := first.(type) {
+		case time.Time:
+			n.ExpiresAt = v
+		case string:
+			n.ExpiresAt, err = parseDBTime(v)
+		case []byte:
+			n.ExpiresAt, err = parseDBTime(string(v))
+		default:
+			err = fmt.Errorf("store: expiry time of type %T", first)
+		}
+		if err != nil {
+			rows.Close()
+			return 0, err
+		}
+		n.ExpiresAt = n.ExpiresAt.UTC()
+		n.Period = n.ExpiresAt.Format("2006-01")
+		due = append(due, n)
+	}
+	rows.Close()
+	if err := rows.Err(); err != nil {
+		return 0, err
+	}
+	state := "none"
+	if queue {
+		state = "queued"
+	}
+	made := 0
+	for start := 0; start < len(due); start += 500 {
+		part := due[start:min(start+500, len(due))]
+		err := s.inTx(ctx, func(t *tx) error {
+			for _, n := range part {
+				res, err := t.c.ExecContext(ctx, `INSERT INTO loyalty_notices (member_id, kind, period, points, expires_at, created_at,
+    email_state) VALUES (?, 'expiry', ?, ?, ?, ?, ?) ON CONFLICT (member_id, kind, period) DO NOTHING`, n.MemberID, n.Period,
+					n.Points, n.ExpiresAt, now, state)
+				if err != nil {
+					return err
+				}
+				k, _ := res.RowsAffected()
+				made += int(k)
+			}
+			return nil
+		})
+		if err != nil {
+			return made, err
+		}
+	}
+	return made, nil
+}
+
+// NoticesToMail lists queued notices.
+func (s *Store) NoticesToMail(ctx context.Context, limit int) ([]loyalty.Notice, error) {
+	return s.notices(ctx, `email_state = 'queued' ORDER BY id LIMIT ?`, limit)
+}
+
+// Notices lists a member's notices, newest first.
+func (s *Store) Notices(ctx context.Context, memberID int64, limit int) ([]loyalty.Notice, error) {
+	return s.notices(ctx, `member_id = ? ORDER BY id DESC LIMIT ?`, memberID, limit)
+}
+
+// ClaimNotice marks a queued notice sending right before its email goes out.
+func (s *Store) ClaimNotice(ctx context.Context, id int64) (bool, error) {
+	return s.claimMail(ctx, "loyalty_notices", id)
+}
+
+// SetNoticeMail records how a notice's email went.
+func (s *Store) SetNoticeMail(ctx context.Context, id int64, state string, at time.Time) error {
+	return s.setMail(ctx, "loyalty_notices", id, state, at)
+}
+
+// MarkUncertainNotices records notices whose sending a crash cut short.
+func (s *Store) MarkUncertainNotices(ctx context.Context) (int, error) {
+	return s.markUncertain(ctx, "loyalty_notices")
+}
