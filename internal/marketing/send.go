@@ -272,7 +272,12 @@ func (s *Service) message(ctx context.Context, c Campaign, tpl *Compiled, r Reci
 		return mail.Rich{}, fmt.Errorf("marketing: products for customer %d: %w", r.CustomerID, err)
 	}
 	unsub := s.trackURL(r.MessageID, kindUnsubscribe, 0)
-	links := func(i int, target string) string { return s.trackURL(r.MessageID, kindClick, i) }
+	links := func(i int, target string) string {
+		if i == ProductLink {
+			return s.productURL(r.MessageID, target)
+		}
+		return s.trackURL(r.MessageID, kindClick, i)
+	}
 	prefs := ""
 	if s.BaseURL != "" {
 		prefs = strings.TrimRight(s.BaseURL, "/") + "/portal/preferences"

@@ -246,7 +246,12 @@ type Rendered struct {
 }
 
 // Links rewrites a link in the HTML part (click tracking); nil keeps them.
+// Buttons and offers are numbered from 1; a product link of a products
+// block (whose target depends on the recipient) comes with ProductLink.
 type Links func(index int, target string) string
+
+// ProductLink is the index Links gets for a products block's link.
+const ProductLink = -1
 
 // Render writes the email for a recipient. link rewrites each link;
 // footer is the unsubscribe address shown at the end ("" for none).
@@ -308,7 +313,7 @@ func (c *Compiled) RenderFor(fields map[string]string, products []ProductCard, l
 				h.WriteString(`<p style="font-size:15px;line-height:1.4;margin:0 0 10px">`)
 				name := esc(p.Name)
 				if blk.URL != "" {
-					target := strings.ReplaceAll(blk.URL, "{sku}", url.PathEscape(p.SKU))
+					target := link(ProductLink, strings.ReplaceAll(blk.URL, "{sku}", url.PathEscape(p.SKU)))
 					name = `<a href="` + esc(target) + `" style="color:#1d4ed8">` + name + `</a>`
 					t.WriteString("- " + p.Name + " " + p.Price + ": " + target + "\n")
 				} else {

@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
+	"net/url"
 	"strings"
 	"time"
 
@@ -14,8 +15,11 @@ import (
 
 // Kinds of tracking link.
 const (
-	kindOpen        byte = 'o'
-	kindClick       byte = 'c'
+	kindOpen  byte = 'o'
+	kindClick byte = 'c'
+	// kindProduct signs a message id and the product page a products block
+	// linked to (which depends on the recipient's recommendations).
+	kindProduct     byte = 'p'
 	kindUnsubscribe byte = 'u'
 	// kindUnsubscribeCustomer signs a customer id rather than a message
 	// (journey emails, which have no ledger row).
@@ -73,6 +77,41 @@ func (s *Service) trackURL(messageID int64, kind byte, link int) string {
 		return base + "/t/c/" + s.token(messageID, kind, link)
 	}
 	return base + "/u/" + s.token(messageID, kind, link)
+}
+
+// productURL is the tracked form of a product link in a message: the
+// token signs the message and the target together, so that the redirect
+// goes only where the message linked.
+func (s *Service) productURL(messageID int64, target string) string {
+	if len(s.Secret) == 0 {
+		return target
+	}
+	return strings.TrimRight(s.BaseURL, "/") + "/t/p/" + s.productToken(messageID, target) + "?to=" + url.QueryEscape(target)
+}
+
+func (s *Service) productToken(messageID int64, target string) string {
+	b := make([]byte, 9, 21)
+	binary.BigEndian.PutUint64(b, uint64(messageID))
+	b[8] = kindProduct
+	m := hmac.New(sha256.New, s.Secret)
+	m.Write(b)
+	m.Write([]byte(target))
+	return base64.RawURLEncoding.EncodeToString(m.Sum(b)[:21])
+}
+
+// ClickedProduct records a click on a product link and returns the product
+// page, which the token must have signed with the message.
+func (s *Service) ClickedProduct(ctx context.Context, tok, target string) (string, error) {
+	b, err := base64.RawURLEncoding.DecodeString(tok)
+	if err != nil || len(b) != 21 || b[8] != kindProduct || len(s.Secret) == 0 ||
+		!hmac.Equal([]byte(s.productToken(int64(binary.BigEndian.Uint64(b[:8])), target)), []byte(tok)) {
+		return "", fault.New(fault.NotFound, "This link is not valid.")
+	}
+	id := int64(binary.BigEndian.Uint64(b[:8]))
+	// A click is also an open (images are often blocked).
+	_ = s.store.MarkEvent(ctx, id, "opened", s.at())
+	_ = s.store.MarkEvent(ctx, id, "clicked", s.at())
+	return target, nil
 }
 
 // customerOf returns the customer an unsubscribe token is for, with the

@@ -30,6 +30,17 @@ func (s *site) trackClick(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// trackProduct records a click on a product link and sends the reader on.
+func (s *site) trackProduct(w http.ResponseWriter, r *http.Request) error {
+	to, err := s.Marketing.ClickedProduct(r.Context(), r.PathValue("token"), r.URL.Query().Get("to"))
+	if err != nil {
+		return err
+	}
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	http.Redirect(w, r, to, http.StatusFound)
+	return nil
+}
+
 // UnsubscribePage asks before unsubscribing, and says when it is done.
 type UnsubscribePage struct {
 	Base
@@ -60,6 +71,7 @@ func (s *site) unsubscribe(w http.ResponseWriter, r *http.Request) error {
 func (s *site) trackingRoutes(mux *http.ServeMux) {
 	mux.HandleFunc("GET /t/o/{token}", s.trackOpen)
 	mux.Handle("GET /t/c/{token}", s.handle(s.trackClick))
+	mux.Handle("GET /t/p/{token}", s.handle(s.trackProduct))
 	mux.Handle("GET /u/{token}", s.handle(s.unsubscribe))
 	mux.Handle("POST /u/{token}", s.handle(s.unsubscribe))
 }
