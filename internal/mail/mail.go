@@ -10,8 +10,10 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"time"
 
 	gomail "github.com/wneessen/go-mail"
+	"github.com/wneessen/go-mail/smtp"
 )
 
 // Message is one plain-text email, with files attached.
@@ -184,10 +186,15 @@ type Rich struct {
 	Headers      map[string]string
 }
 
-// Conn is an open connection that sends many messages in turn.
+// Conn is an open connection that sends many messages in turn. Without
+// DKIM it writes each message itself (see richWriter) straight into the
+// SMTP session; with DKIM, go-mail builds and signs them.
 type Conn struct {
-	s *SMTP
-	c *gomail.Client
+	s      *SMTP
+	c      *gomail.Client
+	sc     *smtp.Client // the session, when SCRMS writes the messages
+	w      *richWriter
+	sender string // the sender's bare address, the default envelope sender
 }
 
 // Open connects to the server for a run of messages.
@@ -197,10 +204,22 @@ func (s *SMTP) Open(ctx context.Context) (*Conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := c.DialWithContext(ctx); err != nil {
+	if s.dkim != nil {
+		if err := c.DialWithContext(ctx); err != nil {
+			return nil, fmt.Errorf("mail: connect: %w", err)
+		}
+		return &Conn{s: s, c: c}, nil
+	}
+	from, err := netmail.ParseAddress(s.from)
+	if err != nil {
+		return nil, fmt.Errorf("mail: the sender %q is not an address: %w", s.from, err)
+	}
+	sc, err := c.DialToSMTPClientWithContext(ctx)
+	if err != nil {
 		return nil, fmt.Errorf("mail: connect: %w", err)
 	}
-	return &Conn{s: s, c: c}, nil
+	domain := from.Address[strings.LastIndexByte(from.Address, '@')+1:]
+	return &Conn{s: s, c: c, sc: sc, w: newRichWriter(from.String(), domain), sender: from.Address}, nil
 }
 
 // plainLines reports whether s can go as it is: ASCII only, and no line
@@ -225,6 +244,9 @@ func plainLines(s string) bool {
 // Send sends one message on the connection. Bodies that are plain ASCII
 // in short lines go as they are; others are quoted-printable.
 func (k *Conn) Send(ctx context.Context, m Rich) error {
+	if k.sc != nil {
+		return k.sendRaw(m)
+	}
 	var msg *gomail.Msg
 	if plainLines(m.Text) && plainLines(m.HTML) {
 		msg = gomail.NewMsg(gomail.WithEncoding(gomail.NoEncoding))
@@ -256,5 +278,44 @@ func (k *Conn) Send(ctx context.Context, m Rich) error {
 	return nil
 }
 
+// sendRaw writes the message itself into the session.
+func (k *Conn) sendRaw(m Rich) error {
+	to, err := netmail.ParseAddress(m.To)
+	if err != nil {
+		return fmt.Errorf("mail: recipient %q: %w", m.To, err)
+	}
+	envelope := m.EnvelopeFrom
+	if envelope == "" {
+		envelope = k.sender
+	}
+	if err := k.sc.Mail("<" + envelope + ">"); err != nil {
+		_ = k.sc.Reset()
+		return fmt.Errorf("mail: send: MAIL FROM: %w", err)
+	}
+	if err := k.sc.Rcpt("<" + to.Address + ">"); err != nil {
+		_ = k.sc.Reset()
+		return fmt.Errorf("mail: send: RCPT TO <%s>: %w", to.Address, err)
+	}
+	w, err := k.sc.Data()
+	if err != nil {
+		_ = k.sc.Reset()
+		return fmt.Errorf("mail: send: DATA: %w", err)
+	}
+	if _, err := w.Write(k.w.write(m, time.Now())); err != nil {
+		_ = w.Close()
+		return fmt.Errorf("mail: send: %w", err)
+	}
+	if err := w.Close(); err != nil {
+		return fmt.Errorf("mail: send: %w", err)
+	}
+	return nil
+}
+
 // Close ends the connection.
-func (k *Conn) Close() error { return k.c.Close() }
+func (k *Conn) Close() error {
+	if k.sc != nil {
+		_ = k.sc.Quit()
+		return k.sc.Close()
+	}
+	return k.c.Close()
+}

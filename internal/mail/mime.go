@@ -1,0 +1,100 @@
+package mail
+
+import (
+	"bytes"
+	"crypto/rand"
+	"encoding/hex"
+	"io"
+	"mime"
+	"mime/quotedprintable"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// richWriter writes campaign messages as MIME in one pass into a buffer it
+// reuses: a message a connection sends thousands of times costs no more
+// than its bytes.
+type richWriter struct {
+	from   string // the From header, encoded
+	domain string // for Message-IDs
+	prefix string // random, per connection: boundaries and Message-IDs
+	n      uint64
+	buf    bytes.Buffer
+	keys   []string
+}
+
+func newRichWriter(from, domain string) *richWriter {
+	b := make([]byte, 8)
+	_, _ = rand.Read(b)
+	return &richWriter{from: from, domain: domain, prefix: hex.EncodeToString(b)}
+}
+
+// write returns the message: headers, then a multipart/alternative body
+// with the plain-text part and (when there is one) the HTML part, each
+// sent as it is when it is ASCII in short lines and quoted-printable
+// otherwise.
+func (w *richWriter) write(m Rich, at time.Time) []byte {
+	w.n++
+	id := w.prefix + "." + strconv.FormatUint(w.n, 36)
+	b := &w.buf
+	b.Reset()
+	header := func(k, v string) {
+		b.WriteString(k)
+		b.WriteString(": ")
+		b.WriteString(v)
+		b.WriteString("\r\n")
+	}
+	header("From", w.from)
+	header("To", m.To)
+	header("Subject", mime.QEncoding.Encode("UTF-8", m.Subject))
+	header("Date", at.Format(time.RFC1123Z))
+	header("Message-ID", "<"+id+"@"+w.domain+">")
+	header("MIME-Version", "1.0")
+	w.keys = w.keys[:0]
+	for k := range m.Headers {
+		w.keys = append(w.keys, k)
+	}
+	slices.Sort(w.keys)
+	for _, k := range w.keys {
+		header(k, m.Headers[k])
+	}
+	if m.HTML == "" {
+		w.part(m.Text, "text/plain")
+		return b.Bytes()
+	}
+	boundary := "=_" + id
+	header("Content-Type", `multipart/alternative; boundary="`+boundary+`"`)
+	b.WriteString("\r\n--" + boundary + "\r\n")
+	w.part(m.Text, "text/plain")
+	b.WriteString("\r\n--" + boundary + "\r\n")
+	w.part(m.HTML, "text/html")
+	b.WriteString("\r\n--" + boundary + "--\r\n")
+	return b.Bytes()
+}
+
+// part writes a part's headers and body.
+func (w *richWriter) part(body, kind string) {
+	b := &w.buf
+	b.WriteString("Content-Type: " + kind + "; charset=UTF-8\r\n")
+	if plainLines(body) {
+		b.WriteString("Content-Transfer-Encoding: 7bit\r\n\r\n")
+		// Lines end in CRLF on the wire; the CRLF before the next boundary
+		// belongs to the boundary.
+		for {
+			i := strings.IndexByte(body, '\n')
+			if i < 0 {
+				b.WriteString(body)
+				return
+			}
+			b.WriteString(body[:i])
+			b.WriteString("\r\n")
+			body = body[i+1:]
+		}
+	}
+	b.WriteString("Content-Transfer-Encoding: quoted-printable\r\n\r\n")
+	qp := quotedprintable.NewWriter(b)
+	_, _ = io.WriteString(qp, body)
+	_ = qp.Close()
+}

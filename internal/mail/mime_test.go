@@ -1,0 +1,77 @@
+package mail
+
+import (
+	"bytes"
+	"io"
+	"mime"
+	"mime/multipart"
+	"mime/quotedprintable"
+	netmail "net/mail"
+	"strings"
+	"testing"
+	"time"
+)
+
+// A campaign message written by SCRMS reads back as what went in: the
+// headers (the subject encoded where it must be, never split into new
+// headers), and both parts, plain ASCII as it is and the rest
+// quoted-printable.
+func TestRichWriterRoundTrip(t *testing.T) {
+	w := newRichWriter(`"Shop" <news@shop.example>`, "shop.example")
+	text := "Hello Zoë,\n\n" + strings.Repeat("long line ", 120) + "\n.dot at the start\n"
+	html := "<p>Hello</p>\n<p>.also a dot</p>"
+	in := Rich{To: "zoe@example.com", Subject: "Für dich\r\nBcc: evil@example.com", Text: text, HTML: html,
+		Headers: map[string]string{"List-Unsubscribe": "<https://x.example/u/t>", "X-SCRMS-Campaign": "7"}}
+	raw := w.write(in, time.Date(2026, 11, 25, 10, 0, 0, 0, time.UTC))
+	for _, line := range strings.Split(string(raw), "\r\n") {
+		if len(line) > 998 || strings.Contains(line, "\n") {
+			t.Fatalf("a line SMTP would refuse: %q", line)
+		}
+	}
+	m, err := netmail.ReadMessage(bytes.NewReader(raw))
+	if err != nil {
+		t.Fatal(err)
+	}
+	subject, err := new(mime.WordDecoder).DecodeHeader(m.Header.Get("Subject"))
+	if err != nil || subject != in.Subject || m.Header.Get("Bcc") != "" {
+		t.Fatalf("subject %q (%v), Bcc %q", subject, err, m.Header.Get("Bcc"))
+	}
+	if m.Header.Get("To") != "zoe@example.com" || m.Header.Get("X-Scrms-Campaign") != "7" ||
+		!strings.HasSuffix(m.Header.Get("Message-Id"), "@shop.example>") || m.Header.Get("Date") == "" {
+		t.Fatalf("headers %v", m.Header)
+	}
+	_, params, err := mime.ParseMediaType(m.Header.Get("Content-Type"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := multipart.NewReader(m.Body, params["boundary"])
+	want := []struct{ kind, cte, body string }{{"text/plain", "quoted-printable", text}, {"text/html", "7bit", html}}
+	for _, wp := range want {
+		p, err := r.NextRawPart()
+		if err != nil {
+			t.Fatalf("%s part: %v", wp.kind, err)
+		}
+		if !strings.HasPrefix(p.Header.Get("Content-Type"), wp.kind+"; charset=UTF-8") || p.Header.Get("Content-Transfer-Encoding") != wp.cte {
+			t.Fatalf("part headers %v", p.Header)
+		}
+		var body io.Reader = p
+		if wp.cte == "quoted-printable" {
+			body = quotedprintable.NewReader(p)
+		}
+		got, err := io.ReadAll(body)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if g := strings.ReplaceAll(string(got), "\r\n", "\n"); g != wp.body {
+			t.Fatalf("%s part reads back as %q", wp.kind, g)
+		}
+	}
+	if _, err := r.NextRawPart(); err != io.EOF {
+		t.Fatalf("a third part: %v", err)
+	}
+	first := m.Header.Get("Message-Id")
+	m2, err := netmail.ReadMessage(bytes.NewReader(w.write(in, time.Now())))
+	if err != nil || m2.Header.Get("Message-Id") == first {
+		t.Fatalf("two messages share a Message-ID (%v)", err)
+	}
+}
