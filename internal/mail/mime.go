@@ -22,6 +22,7 @@ type richWriter struct {
 	prefix string // random, per connection: boundaries and Message-IDs
 	n      uint64
 	buf    bytes.Buffer
+	dots   bytes.Buffer // the message with dots doubled, when it has any
 	keys   []string
 }
 
@@ -72,6 +73,31 @@ func (w *richWriter) write(m Rich, at time.Time) []byte {
 	w.part(m.HTML, "text/html")
 	b.WriteString("\r\n--" + boundary + "--\r\n")
 	return b.Bytes()
+}
+
+// stuffed makes a written message ready for the DATA phase: every line
+// that starts with a dot gets another (RFC 5321 4.5.2), and the message
+// ends with CRLF. It uses a second buffer only when there is a dot to
+// double.
+func (w *richWriter) stuffed(msg []byte) []byte {
+	if !bytes.HasSuffix(msg, []byte("\r\n")) {
+		w.buf.WriteString("\r\n")
+		msg = w.buf.Bytes()
+	}
+	if bytes.Index(msg, []byte("\r\n.")) < 0 {
+		return msg
+	}
+	w.dots.Reset()
+	for {
+		i := bytes.Index(msg, []byte("\r\n."))
+		if i < 0 {
+			w.dots.Write(msg)
+			return w.dots.Bytes()
+		}
+		w.dots.Write(msg[:i+3])
+		w.dots.WriteByte('.')
+		msg = msg[i+3:]
+	}
 }
 
 // part writes a part's headers and body.

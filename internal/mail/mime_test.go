@@ -75,3 +75,19 @@ func TestRichWriterRoundTrip(t *testing.T) {
 		t.Fatalf("two messages share a Message-ID (%v)", err)
 	}
 }
+
+// Lines that start with a dot get a second one for the DATA phase, and the
+// message ends with CRLF.
+func TestStuffedDoublesLeadingDots(t *testing.T) {
+	w := newRichWriter("a@b.example", "b.example")
+	w.buf.WriteString("From: a\r\n\r\n.one\r\ntwo.\r\n..three")
+	got := string(w.stuffed(w.buf.Bytes()))
+	if want := "From: a\r\n\r\n..one\r\ntwo.\r\n...three\r\n"; got != want {
+		t.Fatalf("stuffed %q, want %q", got, want)
+	}
+	w.buf.Reset()
+	w.buf.WriteString("From: a\r\n\r\nno dots\r\n")
+	if got := string(w.stuffed(w.buf.Bytes())); got != "From: a\r\n\r\nno dots\r\n" {
+		t.Fatalf("a message without dots changed: %q", got)
+	}
+}
