@@ -6,7 +6,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"runtime"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/scrms/scrms/internal/audit"
@@ -157,7 +160,13 @@ func (rc *ruleSQL) condition(r marketing.Rule) (string, error) {
 			rc.arg(strings.ToLower(text))), nil
 	case "consent":
 		// The channels the customer agrees to now, kept with each consent event.
-		cond := "c.marketing_channels LIKE " + rc.arg("%,"+strings.ToLower(text)+",%")
+		var cond string
+		if rc.s.engine == SQLite {
+			// instr is a plain substring test; LIKE folds case on every row.
+			cond = "instr(c.marketing_channels, " + rc.arg(","+strings.ToLower(text)+",") + ") > 0"
+		} else {
+			cond = "c.marketing_channels LIKE " + rc.arg("%,"+strings.ToLower(text)+",%")
+		}
 		if r.Op == "!=" {
 			cond = "NOT (" + cond + ")"
 		}
@@ -266,16 +275,53 @@ func (s *Store) segmentWhere(ctx context.Context, r marketing.Rule, v customer.V
 	return w, nil
 }
 
+// parallelCountFrom is the size of base (by highest customer id) from
+// which SQLite counts a segment in parallel ranges.
+var parallelCountFrom int64 = 100_000
+
 // CountRule counts the live customers a reader may see who match rules.
 func (s *Store) CountRule(ctx context.Context, r marketing.Rule, v customer.Visibility, now time.Time) (int, error) {
 	w, err := s.segmentWhere(ctx, r, v, now)
 	if err != nil {
 		return 0, err
 	}
-	var n int
-	err = s.readConn().QueryRowContext(ctx, `SELECT COUNT(*) FROM customers c`+w.sql(), w.args...).Scan(&n)
-	if err != nil {
-		return 0, fmt.Errorf("store: count segment: %w", err)
+	q := `SELECT COUNT(*) FROM customers c` + w.sql()
+	var top int64
+	if s.engine == SQLite {
+		if err := s.readConn().QueryRowContext(ctx, `SELECT COALESCE(MAX(id), 0) FROM customers`).Scan(&top); err != nil {
+			return 0, fmt.Errorf("store: count segment: %w", err)
+		}
+	}
+	// SQLite scans with one core per query: a large base is counted in
+	// ranges of ids on as many readers at once as there are cores
+	// (PostgreSQL plans its own parallel scans).
+	parts := min(runtime.NumCPU(), 4)
+	if top < parallelCountFrom || parts < 2 {
+		var n int
+		if err := s.readConn().QueryRowContext(ctx, q, w.args...).Scan(&n); err != nil {
+			return 0, fmt.Errorf("store: count segment: %w", err)
+		}
+		return n, nil
+	}
+	counts := make([]int, parts)
+	errs := make([]error, parts)
+	var wg sync.WaitGroup
+	for i := range parts {
+		lo, hi := top*int64(i)/int64(parts), top*int64(i+1)/int64(parts)
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			args := append(slices.Clip(w.args), lo, hi)
+			errs[i] = s.readConn().QueryRowContext(ctx, q+` AND c.id > ? AND c.id <= ?`, args...).Scan(&counts[i])
+		}()
+	}
+	wg.Wait()
+	n := 0
+	for i := range parts {
+		if errs[i] != nil {
+			return 0, fmt.Errorf("store: count segment: %w", errs[i])
+		}
+		n += counts[i]
 	}
 	return n, nil
 }
