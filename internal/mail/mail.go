@@ -51,6 +51,8 @@ type SMTP struct {
 	port                   int
 	tls                    string
 	dkim                   *gomail.DKIMSigner
+	// timeout bounds connecting and each message's exchange (0: 30 s).
+	timeout time.Duration
 }
 
 // SignDKIM signs every message with DKIM (RFC 6376) for the domain of the
@@ -203,7 +205,7 @@ type Conn struct {
 // Open connects to the server for a run of messages.
 func (s *SMTP) Open(ctx context.Context) (*Conn, error) {
 	// No NOOP before each message: the connection is in use all along.
-	c, err := s.client(gomail.WithoutNoop())
+	c, err := s.client(gomail.WithoutNoop(), gomail.WithTimeout(s.sendTimeout()))
 	if err != nil {
 		return nil, err
 	}
@@ -298,6 +300,11 @@ func (k *Conn) sendRaw(m Rich) error {
 	if strings.ContainsAny(envelope, "<>\r\n") {
 		return fmt.Errorf("mail: envelope sender %q is not an address", envelope)
 	}
+	// Each message gets the whole timeout (the one set when dialling would
+	// run out in the middle of a long campaign).
+	if err := k.sc.UpdateDeadline(k.s.sendTimeout()); err != nil {
+		return fmt.Errorf("mail: send: %w", err)
+	}
 	body := k.w.stuffed(k.w.write(m, time.Now()))
 	if !k.pipelining {
 		if err := k.sc.Mail("<" + envelope + ">"); err != nil {
@@ -354,6 +361,15 @@ func (k *Conn) sendRaw(m Rich) error {
 		return fmt.Errorf("mail: send: %w", err)
 	}
 	return nil
+}
+
+// sendTimeout bounds connecting and one message's exchange with the
+// server.
+func (s *SMTP) sendTimeout() time.Duration {
+	if s.timeout > 0 {
+		return s.timeout
+	}
+	return 30 * time.Second
 }
 
 // cmd sends one command and reads its reply.

@@ -2,6 +2,8 @@ package mail
 
 import (
 	"bytes"
+	"context"
+	"fmt"
 	"io"
 	"mime"
 	"mime/multipart"
@@ -10,6 +12,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/scrms/scrms/internal/mail/mailtest"
 )
 
 // A campaign message written by SCRMS reads back as what went in: the
@@ -89,5 +93,33 @@ func TestStuffedDoublesLeadingDots(t *testing.T) {
 	w.buf.WriteString("From: a\r\n\r\nno dots\r\n")
 	if got := string(w.stuffed(w.buf.Bytes())); got != "From: a\r\n\r\nno dots\r\n" {
 		t.Fatalf("a message without dots changed: %q", got)
+	}
+}
+
+// A connection sends for longer than its timeout: each message gets the
+// whole timeout, not what is left of the one set when it connected.
+func TestConnOutlivesItsTimeout(t *testing.T) {
+	sink := mailtest.Start(t)
+	s, err := New(sink.URL(), "Shop <news@shop.example>")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.timeout = 300 * time.Millisecond
+	c, err := s.Open(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	for i := range 3 {
+		if i > 0 {
+			time.Sleep(200 * time.Millisecond)
+		}
+		if err := c.Send(context.Background(), Rich{To: fmt.Sprintf("r%d@example.com", i), Subject: "Hi", Text: "Hello",
+			HTML: "<p>Hello</p>"}); err != nil {
+			t.Fatalf("message %d: %v", i, err)
+		}
+	}
+	if n := len(sink.Messages()); n != 3 {
+		t.Fatalf("the sink got %d messages", n)
 	}
 }
