@@ -347,11 +347,9 @@ func (k *Conn) sendRaw(m Rich) error {
 			return fmt.Errorf("mail: send to <%s>: %w", to.Address, err)
 		}
 	}
+	// The message and its end go in one write.
 	t := k.sc.Text
-	if _, err := t.W.Write(body); err != nil {
-		return fmt.Errorf("mail: send: %w", err)
-	}
-	if _, err := t.W.WriteString(".\r\n"); err != nil {
+	if _, err := t.W.Write(append(body, ".\r\n"...)); err != nil {
 		return fmt.Errorf("mail: send: %w", err)
 	}
 	if err := t.W.Flush(); err != nil {

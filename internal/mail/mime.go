@@ -4,9 +4,7 @@ import (
 	"bytes"
 	"crypto/rand"
 	"encoding/hex"
-	"io"
 	"mime"
-	"mime/quotedprintable"
 	"slices"
 	"strconv"
 	"strings"
@@ -75,6 +73,48 @@ func (w *richWriter) write(m Rich, at time.Time) []byte {
 	return b.Bytes()
 }
 
+// writeQP writes text as quoted-printable (RFC 2045 6.7): line breaks as
+// CRLF, lines of at most 76 characters with soft breaks, "=", control
+// and non-ASCII bytes and spaces at the end of a line encoded.
+func writeQP(b *bytes.Buffer, s string) {
+	const hexDigits = "0123456789ABCDEF"
+	line := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c == '\n' || (c == '\r' && i+1 < len(s) && s[i+1] == '\n') {
+			if c == '\r' {
+				i++
+			}
+			b.WriteString("\r\n")
+			line = 0
+			continue
+		}
+		encode := false
+		switch {
+		case c == ' ' || c == '\t':
+			encode = i+1 == len(s) || s[i+1] == '\n' || s[i+1] == '\r'
+		case c < 33 || c > 126 || c == '=':
+			encode = true
+		}
+		n := 1
+		if encode {
+			n = 3
+		}
+		if line+n > 75 {
+			b.WriteString("=\r\n")
+			line = 0
+		}
+		if encode {
+			b.WriteByte('=')
+			b.WriteByte(hexDigits[c>>4])
+			b.WriteByte(hexDigits[c&15])
+		} else {
+			b.WriteByte(c)
+		}
+		line += n
+	}
+}
+
 // stuffed makes a written message ready for the DATA phase: every line
 // that starts with a dot gets another (RFC 5321 4.5.2), and the message
 // ends with CRLF. It uses a second buffer only when there is a dot to
@@ -120,7 +160,5 @@ func (w *richWriter) part(body, kind string) {
 		}
 	}
 	b.WriteString("Content-Transfer-Encoding: quoted-printable\r\n\r\n")
-	qp := quotedprintable.NewWriter(b)
-	_, _ = io.WriteString(qp, body)
-	_ = qp.Close()
+	writeQP(b, body)
 }

@@ -123,3 +123,27 @@ func TestConnOutlivesItsTimeout(t *testing.T) {
 		t.Fatalf("the sink got %d messages", n)
 	}
 }
+
+// The quoted-printable writer's output decodes to the input (line breaks
+// as CRLF), with no line over 76 characters.
+func TestWriteQPRoundTrip(t *testing.T) {
+	inputs := []string{"", "plain", "a = b\tc \nend with space \nZoë ☕ " + strings.Repeat("x", 200),
+		strings.Repeat("é", 100) + "\r\nCRLF kept\rlone CR", strings.Repeat("=", 80) + " \t"}
+	for _, in := range inputs {
+		var b bytes.Buffer
+		writeQP(&b, in)
+		for _, line := range strings.Split(b.String(), "\r\n") {
+			if len(line) > 76 {
+				t.Fatalf("line of %d characters: %q", len(line), line)
+			}
+		}
+		got, err := io.ReadAll(quotedprintable.NewReader(&b))
+		if err != nil {
+			t.Fatalf("%q: %v", in, err)
+		}
+		want := strings.ReplaceAll(strings.ReplaceAll(in, "\r\n", "\n"), "\n", "\r\n")
+		if string(got) != want {
+			t.Fatalf("%q reads back as %q", want, got)
+		}
+	}
+}

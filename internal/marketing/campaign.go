@@ -393,11 +393,11 @@ func (s *Service) send(ctx context.Context, c Campaign) (int, error) {
 	}
 	variants := map[int]*Compiled{}
 	for i, subject := range c.AB.Subjects {
-		v := *tpl
-		if v.subject, err = compileText(subject); err != nil {
+		ps, err := compileText(subject)
+		if err != nil {
 			return 0, err
 		}
-		variants[i+1] = &v
+		variants[i+1] = tpl.withSubject(ps)
 	}
 	conns := &connPool{open: func(ctx context.Context) (link, error) {
 		conn, err := s.Sender.Open(ctx)

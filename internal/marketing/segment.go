@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/scrms/scrms/internal/audit"
@@ -78,6 +79,8 @@ type Service struct {
 	// Products, when set, recommends products to a customer for the
 	// products blocks of emails.
 	Products func(ctx context.Context, customerID int64, n int) ([]ProductCard, error)
+	// macs are HMACs ready for token signing, reused across messages.
+	macs sync.Pool
 }
 
 // productsFor returns the products a template shows a customer.

@@ -282,13 +282,8 @@ func (s *Service) message(ctx context.Context, c Campaign, tpl *Compiled, r Reci
 	if s.BaseURL != "" {
 		prefs = strings.TrimRight(s.BaseURL, "/") + "/portal/preferences"
 	}
-	out := tpl.RenderFor(r.Fields, products, links, unsub, prefs)
-	html := out.HTML
-	if pixel := s.trackURL(r.MessageID, kindOpen, 0); pixel != "" {
-		// The open pixel goes just before the end of the body.
-		html = html[:len(html)-len("</body></html>")] + `<img src="` + pixel + `" width="1" height="1" alt="">` + "</body></html>"
-	}
-	return mail.Rich{To: r.Email, EnvelopeFrom: s.BounceAddress(r.MessageID), Subject: out.Subject, Text: out.Text, HTML: html, Headers: map[string]string{
+	out := tpl.RenderTracked(r.Fields, products, links, unsub, prefs, s.trackURL(r.MessageID, kindOpen, 0))
+	return mail.Rich{To: r.Email, EnvelopeFrom: s.BounceAddress(r.MessageID), Subject: out.Subject, Text: out.Text, HTML: out.HTML, Headers: map[string]string{
 		"List-Unsubscribe":      "<" + unsub + ">",
 		"List-Unsubscribe-Post": "List-Unsubscribe=One-Click",
 		"X-SCRMS-Campaign":      strconv.FormatInt(c.ID, 10),

@@ -7,6 +7,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/scrms/scrms/internal/audit"
@@ -175,11 +176,19 @@ func plain(s string) string { return s }
 type Compiled struct {
 	subject, preheader, text []piece
 	blocks                   []compiledBlock
+	// htmlSize and textSize are the sizes of the last rendering, to size
+	// the next one's buffers.
+	htmlSize, textSize atomic.Int64
 }
 
 type compiledBlock struct {
 	Block
 	text []piece
+}
+
+// withSubject is the template with another subject (an A/B variant).
+func (c *Compiled) withSubject(subject []piece) *Compiled {
+	return &Compiled{subject: subject, preheader: c.preheader, text: c.text, blocks: c.blocks}
 }
 
 // Compile checks a template's texts and prepares it for rendering.
@@ -268,6 +277,14 @@ func (c *Compiled) RenderWith(fields map[string]string, link Links, footer, pref
 // RenderFor is RenderWith with the products recommended to the recipient
 // for products blocks (a block with none is left out).
 func (c *Compiled) RenderFor(fields map[string]string, products []ProductCard, link Links, footer, prefs string) Rendered {
+	return c.RenderTracked(fields, products, link, footer, prefs, "")
+}
+
+// RenderTracked is RenderFor with an open pixel (its address; "" for
+// none) at the end of the HTML body. The builders start at the size of the
+// template's last rendering, so that a campaign's messages are written
+// without growing them again and again.
+func (c *Compiled) RenderTracked(fields map[string]string, products []ProductCard, link Links, footer, prefs, pixel string) Rendered {
 	var b strings.Builder
 	render(&b, c.subject, fields, plain)
 	r := Rendered{Subject: strings.Join(strings.Fields(b.String()), " ")}
@@ -276,7 +293,9 @@ func (c *Compiled) RenderFor(fields map[string]string, products []ProductCard, l
 	}
 	esc := html.EscapeString
 	var h, t strings.Builder
-	h.Grow(4096)
+	h.Grow(max(4096, int(c.htmlSize.Load())+len(pixel)+256))
+	t.Grow(max(1024, int(c.textSize.Load())+256))
+	var text strings.Builder
 	h.WriteString(`<!DOCTYPE html><html><head><meta charset="utf-8"><meta name="viewport" content="width=device-width">` +
 		`<title>`)
 	h.WriteString(esc(r.Subject))
@@ -291,7 +310,7 @@ func (c *Compiled) RenderFor(fields map[string]string, products []ProductCard, l
 		`background:#ffffff;font-family:Arial,Helvetica,sans-serif;color:#1f2933">`)
 	links := 0
 	for _, blk := range c.blocks {
-		var text strings.Builder
+		text.Reset()
 		render(&text, blk.text, fields, plain)
 		body := text.String()
 		if blk.Type == "products" && len(products) == 0 {
@@ -331,11 +350,26 @@ func (c *Compiled) RenderFor(fields map[string]string, products []ProductCard, l
 			h.WriteString(`<h1 style="font-size:24px;margin:0">` + esc(body) + `</h1>`)
 			t.WriteString(strings.ToUpper(body) + "\n\n")
 		case "text":
-			for _, para := range strings.Split(body, "\n\n") {
-				h.WriteString(`<p style="font-size:16px;line-height:1.5;margin:0 0 12px">` +
-					strings.ReplaceAll(esc(para), "\n", "<br>") + `</p>`)
+			for rest := body; ; {
+				para, more, found := strings.Cut(rest, "\n\n")
+				h.WriteString(`<p style="font-size:16px;line-height:1.5;margin:0 0 12px">`)
+				for {
+					line, after, br := strings.Cut(para, "\n")
+					h.WriteString(esc(line))
+					if !br {
+						break
+					}
+					h.WriteString("<br>")
+					para = after
+				}
+				h.WriteString(`</p>`)
+				if !found {
+					break
+				}
+				rest = more
 			}
-			t.WriteString(body + "\n\n")
+			t.WriteString(body)
+			t.WriteString("\n\n")
 		case "image":
 			h.WriteString(`<img src="` + esc(blk.URL) + `" alt="` + esc(blk.Alt) + `" width="552" style="max-width:100%;height:auto;display:block">`)
 			if blk.Alt != "" {
@@ -374,8 +408,16 @@ func (c *Compiled) RenderFor(fields map[string]string, products []ProductCard, l
 		}
 		h.WriteString(`</td></tr>`)
 	}
-	h.WriteString(`</table></td></tr></table></body></html>`)
+	h.WriteString(`</table></td></tr></table>`)
+	if pixel != "" {
+		h.WriteString(`<img src="`)
+		h.WriteString(esc(pixel))
+		h.WriteString(`" width="1" height="1" alt="">`)
+	}
+	h.WriteString(`</body></html>`)
 	r.HTML = h.String()
+	c.htmlSize.Store(int64(len(r.HTML)))
+	c.textSize.Store(int64(t.Len()))
 	if len(c.text) > 0 {
 		var w strings.Builder
 		render(&w, c.text, fields, plain)

@@ -1,11 +1,13 @@
 package marketing
 
 import (
+	"bytes"
 	"context"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/binary"
+	"hash"
 	"net/url"
 	"strings"
 	"time"
@@ -42,13 +44,31 @@ type ConsentFunc func(ctx context.Context, customerID int64, channel, status, so
 // token signs a message id, a kind and a link number: 8+1+1 bytes and 12
 // bytes of HMAC-SHA256, in URL-safe base64.
 func (s *Service) token(messageID int64, kind byte, link int) string {
-	b := make([]byte, 10, 22)
+	var buf [10 + sha256.Size]byte
+	b := buf[:10]
 	binary.BigEndian.PutUint64(b, uint64(messageID))
 	b[8], b[9] = kind, byte(link)
-	m := hmac.New(sha256.New, s.Secret)
+	m := s.mac()
 	m.Write(b)
 	b = m.Sum(b)[:22]
+	s.macs.Put(m)
 	return base64.RawURLEncoding.EncodeToString(b)
+}
+
+// keyedMAC is a pooled HMAC with the key it was made with.
+type keyedMAC struct {
+	hash.Hash
+	key []byte
+}
+
+// mac returns a reset HMAC keyed with the service's secret; give it back
+// with s.macs.Put.
+func (s *Service) mac() *keyedMAC {
+	if m, ok := s.macs.Get().(*keyedMAC); ok && bytes.Equal(m.key, s.Secret) {
+		m.Reset()
+		return m
+	}
+	return &keyedMAC{Hash: hmac.New(sha256.New, s.Secret), key: bytes.Clone(s.Secret)}
 }
 
 // readToken checks a token and returns what it signs.
