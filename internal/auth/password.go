@@ -7,6 +7,7 @@ import (
 	"encoding/base64"
 	"fmt"
 	"strings"
+	"sync"
 
 	"golang.org/x/crypto/argon2"
 )
@@ -31,6 +32,8 @@ type Hasher struct {
 	params PasswordParams
 	slots  chan struct{}
 	dummy  string
+	// dummyOnce makes dummy when it is first needed.
+	dummyOnce sync.Once
 }
 
 // NewHasher returns a hasher that runs at most concurrency hashes at a time.
@@ -38,9 +41,7 @@ func NewHasher(p PasswordParams, concurrency int) *Hasher {
 	if concurrency < 1 {
 		concurrency = 1
 	}
-	h := &Hasher{params: p, slots: make(chan struct{}, concurrency)}
-	h.dummy, _ = h.Hash(context.Background(), "scrms-dummy-password")
-	return h
+	return &Hasher{params: p, slots: make(chan struct{}, concurrency)}
 }
 
 func (h *Hasher) acquire(ctx context.Context) error {
@@ -100,5 +101,8 @@ func (h *Hasher) Verify(ctx context.Context, encoded, password string) (bool, er
 // dummyVerify checks a fixed hash against when an email is unknown, so that the answer
 // takes as long whether or not the account exists.
 func (h *Hasher) dummyVerify(ctx context.Context, password string) {
+	// Made on first use: a hash costs its memory (64 MiB by default), which
+	// a server that never sees an unknown address need not hold from start.
+	h.dummyOnce.Do(func() { h.dummy, _ = h.Hash(context.WithoutCancel(ctx), "scrms-dummy-password") })
 	_, _ = h.Verify(ctx, h.dummy, password)
 }
