@@ -80,6 +80,18 @@ func writeQP(b *bytes.Buffer, s string) {
 	const hexDigits = "0123456789ABCDEF"
 	line := 0
 	for i := 0; i < len(s); i++ {
+		// A run of bytes that go as they are, up to the line's end.
+		j := i
+		for j < len(s) && j-i < 75-line && qpLiteral(s, j) {
+			j++
+		}
+		if j > i {
+			b.WriteString(s[i:j])
+			line += j - i
+			if i = j; i == len(s) {
+				return
+			}
+		}
 		c := s[i]
 		if c == '\n' || (c == '\r' && i+1 < len(s) && s[i+1] == '\n') {
 			if c == '\r' {
@@ -112,6 +124,17 @@ func writeQP(b *bytes.Buffer, s string) {
 			b.WriteByte(c)
 		}
 		line += n
+	}
+}
+
+// qpLiteral reports whether s[i] goes into quoted-printable as it is:
+// printable ASCII other than "=", and spaces and tabs not at a line's end.
+func qpLiteral(s string, i int) bool {
+	switch c := s[i]; {
+	case c == ' ' || c == '\t':
+		return i+1 < len(s) && s[i+1] != '\n' && s[i+1] != '\r'
+	default:
+		return c >= 33 && c <= 126 && c != '='
 	}
 }
 

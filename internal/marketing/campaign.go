@@ -91,7 +91,8 @@ type CampaignStore interface {
 	TakeLease(ctx context.Context, id int64, owner string, now, until time.Time) (bool, error)
 	// NextRecipients returns up to n ledger rows to send after a message
 	// id: queued ones, and those left "sending" (in flight at a stop); only
-	// the test's rows while an A/B test runs.
+	// the test's rows while an A/B test runs. Each row counts the marketing
+	// messages its customer was sent since recentSince (zero: not counted).
 	NextRecipients(ctx context.Context, campaignID, afterID int64, n int, transactional, testing bool,
 		recentSince time.Time, channel, topic string) ([]Recipient, error)
 	// ReleaseLease lets go of a campaign so that the next run carries on.
@@ -432,8 +433,12 @@ func (s *Service) send(ctx context.Context, c Campaign) (int, error) {
 		if ok, err := s.store.TakeLease(ctx, c.ID, owner, s.at(), s.at().Add(s.lease())); err != nil || !ok {
 			return sent, err
 		}
-		batch, err := s.store.NextRecipients(ctx, c.ID, after, sendBatch, transactional, testing,
-			s.at().Add(-time.Duration(pace.Cap.Days)*24*time.Hour), c.Channel, c.Topic)
+		// Recent messages are counted only under a frequency cap.
+		var recentSince time.Time
+		if !transactional && pace.Cap.Messages > 0 {
+			recentSince = s.at().Add(-time.Duration(pace.Cap.Days) * 24 * time.Hour)
+		}
+		batch, err := s.store.NextRecipients(ctx, c.ID, after, sendBatch, transactional, testing, recentSince, c.Channel, c.Topic)
 		if err != nil {
 			return sent, err
 		}

@@ -281,15 +281,19 @@ func (s *Store) NextRecipients(ctx context.Context, campaignID, afterID int64, n
 	}
 	// The placeholders in order: the recent count, the topic (in the
 	// allowed test), then the batch's campaign, cursor and size.
-	args = append(args, recentSince)
+	recent := "0"
+	if !recentSince.IsZero() {
+		recent = `(SELECT COUNT(*) FROM campaign_messages f JOIN campaigns fc ON fc.id = f.campaign_id
+        JOIN email_templates ft ON ft.id = fc.template_id
+        WHERE f.customer_id = c.id AND f.status = 'sent' AND f.sent_at > ? AND ft.purpose = 'marketing')`
+		args = append(args, recentSince)
+	}
 	if !transactional && topic != "" {
 		args = append(args, "%,"+topic+",%")
 	}
 	args = append(args, campaignID, afterID, n)
 	rows, err := s.readConn().QueryContext(ctx, `SELECT m.id, m.customer_id, m.email, m.status, m.variant, c.time_zone,
-    c.quiet_hours, (SELECT COUNT(*) FROM campaign_messages f JOIN campaigns fc ON fc.id = f.campaign_id
-        JOIN email_templates ft ON ft.id = fc.template_id
-        WHERE f.customer_id = c.id AND f.status = 'sent' AND f.sent_at > ? AND ft.purpose = 'marketing'),
+    c.quiet_hours, `+recent+`,
     c.first_name, c.last_name,
     c.display_name, COALESCE(a.city, ''), COALESCE(a.country, ''),
     CASE WHEN c.deleted_at IS NULL AND c.erased_at IS NULL AND m.email <> '' AND `+allowed+` THEN 1 ELSE 0 END
