@@ -69,6 +69,31 @@ func (p *connPool) close() {
 // reports before writing what it has.
 const recordWait = 300 * time.Microsecond
 
+// gather adds reports to batch until it holds one per writer or the pause
+// is over.
+func gather(in <-chan ledgerWrite, batch *[]ledgerWrite, writers int, wait *time.Timer, pause time.Duration) {
+	wait.Reset(pause)
+	defer func() {
+		if !wait.Stop() {
+			select {
+			case <-wait.C:
+			default:
+			}
+		}
+	}()
+	for len(*batch) < writers {
+		select {
+		case more, ok := <-in:
+			if !ok {
+				return
+			}
+			*batch = append(*batch, more)
+		case <-wait.C:
+			return
+		}
+	}
+}
+
 // ledgerWrite is one connection's report: the message it tried (with its
 // outcome) and the message it will send next.
 type ledgerWrite struct {
@@ -80,30 +105,34 @@ type ledgerWrite struct {
 // recorder writes the connections' reports together: after the first
 // report it waits a moment for the other connections' (they run in step),
 // then stores them all in one transaction, so that marking each message
-// costs a share of a commit rather than a commit.
+// costs a share of a commit rather than a commit. When commits take longer
+// than that moment (a database that syncs each commit to disk), the
+// reports gather while the previous commit runs, and the recorder does not
+// wait at all: the wait would only add to every message's round.
 func (s *Service) recorder(ctx context.Context, in <-chan ledgerWrite, writers int) {
 	wait := time.NewTimer(time.Hour)
 	defer wait.Stop()
+	var lastCommit time.Duration
 	for w := range in {
 		batch := []ledgerWrite{w}
-		wait.Reset(recordWait)
-	gather:
+		pause := recordWait
+		if lastCommit > recordWait {
+			pause = 0
+		}
+	drain:
 		for len(batch) < writers {
 			select {
 			case more, ok := <-in:
 				if !ok {
-					break gather
+					break drain
 				}
 				batch = append(batch, more)
-			case <-wait.C:
-				break gather
+			default:
+				break drain
 			}
 		}
-		if !wait.Stop() {
-			select {
-			case <-wait.C:
-			default:
-			}
+		if pause > 0 {
+			gather(in, &batch, writers, wait, pause)
 		}
 		var outs []Outcome
 		var next []int64
@@ -115,7 +144,9 @@ func (s *Service) recorder(ctx context.Context, in <-chan ledgerWrite, writers i
 				next = append(next, b.next)
 			}
 		}
+		began := time.Now()
 		err := s.store.Record(ctx, outs, next, s.at())
+		lastCommit = time.Since(began)
 		for _, b := range batch {
 			b.reply <- err
 		}
