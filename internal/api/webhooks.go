@@ -12,7 +12,7 @@ import (
 type WebhookJSON struct {
 	ID          int64     `json:"id" readOnly:"true"`
 	URL         string    `json:"url" maxLength:"2000" doc:"Where events are POSTed (https in production; private addresses are refused)."`
-	Events      []string  `json:"events" minItems:"1" doc:"customer.created, customer.updated, order.placed, opportunity.won, case.created, case.resolved, campaign.sent, or * for all."`
+	Events      []string  `json:"events" minItems:"1" doc:"customer.created, customer.updated, order.placed, quote.sent, opportunity.won, case.created, case.resolved, campaign.sent, journey.step, form.submitted, or * for all."`
 	Description string    `json:"description,omitempty" maxLength:"200"`
 	Secret      string    `json:"secret,omitempty" readOnly:"true" doc:"Signs each delivery (X-SCRMS-Signature: t=UNIX,v1=HEX(HMAC-SHA256(secret, \"UNIX.\" + body))). Shown once, when the webhook is made."`
 	Active      bool      `json:"active" readOnly:"true"`

@@ -95,7 +95,8 @@ func (a *App) leadForm(w http.ResponseWriter, r *http.Request) {
 		Email: fields["email"], Phone: fields["phone"], Country: fields["country"], Message: fields["message"],
 		Campaign: fields["campaign"], UTM: sales.UTM{Source: fields["utm_source"], Medium: fields["utm_medium"],
 			Campaign: fields["utm_campaign"], Term: fields["utm_term"], Content: fields["utm_content"]}}
-	if _, err := a.Leads.FormLead(r.Context(), r.PathValue("key"), l); err != nil {
+	lead, err := a.Leads.FormLead(r.Context(), r.PathValue("key"), l)
+	if err != nil {
 		e, ok := fault.As(err)
 		switch {
 		case ok && e.Code == fault.NotFound:
@@ -111,6 +112,13 @@ func (a *App) leadForm(w http.ResponseWriter, r *http.Request) {
 			answer(http.StatusInternalServerError, "The form could not be sent; please try again later.")
 		}
 		return
+	}
+	// A customer who sent a form (known by the address) may start journeys.
+	if email := strings.ToLower(strings.TrimSpace(fields["email"])); email != "" {
+		if id, err := a.Store.CustomerByEmail(r.Context(), email); err == nil && id != 0 {
+			a.publish(r.Context(), "form.submitted", map[string]any{"customer_id": id, "lead_id": lead.ID,
+				"form": r.PathValue("key")})
+		}
 	}
 	answer(http.StatusCreated, thanks)
 }

@@ -47,7 +47,8 @@ type Step struct {
 }
 
 // JourneyEvents are the events a journey can start on.
-var JourneyEvents = []string{"customer.created", "order.placed", "quote.sent", "case.resolved", "opportunity.won"}
+var JourneyEvents = []string{"customer.created", "order.placed", "quote.sent", "case.resolved", "opportunity.won",
+	"form.submitted"}
 
 // StepTypes are the kinds of step.
 var StepTypes = []string{"wait", "email", "tag", "stage", "task", "condition", "webhook"}

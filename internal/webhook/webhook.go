@@ -31,7 +31,7 @@ import (
 
 // Events are the domain events a webhook may ask for.
 var Events = []string{"customer.created", "customer.updated", "order.placed", "quote.sent", "opportunity.won",
-	"case.created", "case.resolved", "campaign.sent", "journey.step"}
+	"case.created", "case.resolved", "campaign.sent", "journey.step", "form.submitted"}
 
 // Webhook is an address that receives events.
 type Webhook struct {
