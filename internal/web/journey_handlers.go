@@ -26,8 +26,11 @@ type JourneyPage struct {
 	Templates []marketing.Template
 	Segments  []marketing.Segment
 	Runs      []marketing.Run
-	CanWrite  bool
-	Error     string
+	// WaitingJSON counts the customers on their way, by the step (from 0)
+	// they wait to take, for the canvas.
+	WaitingJSON string
+	CanWrite    bool
+	Error       string
 }
 
 func (s *site) journeysPage(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
@@ -67,6 +70,14 @@ func (s *site) journeyData(r *http.Request, a auth.Actor, id int64, p *JourneyPa
 	p.Runs = runs
 	b, _ := json.Marshal(p.Journey.Steps)
 	p.StepsJSON = string(b)
+	waiting := map[int]int{}
+	for _, r := range runs {
+		if r.Status == "active" {
+			waiting[r.Step]++
+		}
+	}
+	b, _ = json.Marshal(waiting)
+	p.WaitingJSON = string(b)
 	if p.Templates, err = s.Marketing.Templates(ctx, a); err != nil {
 		return err
 	}

@@ -561,7 +561,15 @@
   try { templates = JSON.parse(root.getAttribute("data-templates") || "[]"); } catch (e) { templates = []; }
   var labels = { wait: "Wait", email: "Send an email", tag: "Add a tag", stage: "Change the stage", task: "Task for the owner",
     condition: "Only if…", webhook: "Call the webhooks" };
-  var save = function () { field.value = JSON.stringify(steps); };
+  var save = function () {
+    field.value = JSON.stringify(steps);
+    field.dispatchEvent(new Event("steps-change"));
+  };
+  // The canvas changed the steps (a branch dragged to another step).
+  field.addEventListener("steps-set", function () {
+    try { steps = JSON.parse(field.value || "[]") || []; } catch (e) { return; }
+    draw();
+  });
   var input = function (s, key, label, type, opts) {
     var l = document.createElement("label");
     l.textContent = label + " ";
@@ -661,5 +669,150 @@
   root.className = "designer";
   root.appendChild(list);
   root.appendChild(palette);
+  draw();
+})();
+
+// The journey canvas: the steps drawn as a flow in SVG, "yes" going down and
+// each condition's "no" taking a branch on the right to the step it jumps
+// to (or the end), with the customers waiting at each step. With the editor
+// on the page, a condition's handle dragged onto a step sets where its "no"
+// goes, and a click on a step opens its card.
+(function () {
+  var fig = document.getElementById("journey-canvas");
+  if (!fig || !document.createElementNS) { return; }
+  var field = document.getElementById("j-steps");
+  var NS = "http://www.w3.org/2000/svg";
+  var parse = function (s, d) { try { return JSON.parse(s) || d; } catch (e) { return d; } };
+  var templates = parse(fig.getAttribute("data-templates"), []);
+  var waiting = parse(fig.getAttribute("data-waiting"), {});
+  var steps = function () { return parse(field ? field.value : fig.getAttribute("data-steps"), []); };
+  var W = 340, H = 44, X = 12, GAP = 30, TOP = 8;
+  var top = function (i) { return TOP + i * (H + GAP); };
+  var name = function (id) {
+    for (var i = 0; i < templates.length; i++) { if (templates[i].id === id) { return templates[i].name; } }
+    return "template " + id;
+  };
+  var say = function (s) {
+    var m = s.minutes || 0;
+    switch (s.type) {
+      case "wait": return m % 1440 === 0 ? "Wait " + m / 1440 + " days" : m % 60 === 0 ? "Wait " + m / 60 + " hours" : "Wait " + m + " minutes";
+      case "email": return "Send the email " + name(s.template_id);
+      case "tag": return "Add the tag " + (s.value || "…");
+      case "stage": return "Move to the stage " + (s.value || "…");
+      case "task": return "Task for the owner: " + (s.value || "…");
+      case "condition": return "Only if " + (s.rule || "…");
+      case "webhook": return "Call the webhooks: " + (s.value || "…");
+    }
+    return s.type;
+  };
+  var el = function (tag, attrs, parent, text) {
+    var e = document.createElementNS(NS, tag);
+    Object.keys(attrs).forEach(function (k) { e.setAttribute(k, attrs[k]); });
+    if (text !== undefined) { e.textContent = text; }
+    if (parent) { parent.appendChild(e); }
+    return e;
+  };
+  var svg = null;
+  var draw = function () {
+    var ss = steps();
+    var n = ss.length;
+    var conds = ss.filter(function (s) { return s.type === "condition"; }).length;
+    var width = X + W + 40 + conds * 22 + 24;
+    var height = top(n + 2);
+    var fresh = el("svg", { viewBox: "0 0 " + width + " " + height, width: width, height: height, role: "group",
+      "aria-label": "The journey as a flow", "class": "flow-canvas" });
+    var defs = el("defs", {}, fresh);
+    var mk = el("marker", { id: "flow-arrow", viewBox: "0 0 10 10", refX: 9, refY: 5, markerWidth: 7, markerHeight: 7,
+      orient: "auto-start-reverse" }, defs);
+    el("path", { d: "M0,0 L10,5 L0,10 z", "class": "arrow-head" }, mk);
+    // Edges first, under the nodes.
+    for (var i = 0; i <= n; i++) {
+      var cx = X + W / 2;
+      el("line", { x1: cx, y1: top(i) + H, x2: cx, y2: top(i + 1) - 2, "class": "edge", "marker-end": "url(#flow-arrow)" }, fresh);
+      if (i >= 1 && ss[i - 1].type === "condition") {
+        el("text", { x: cx + 6, y: top(i) + H + GAP / 2 + 4, "class": "edge-label" }, fresh, "yes");
+      }
+    }
+    var lane = 0;
+    ss.forEach(function (s, k) {
+      if (s.type !== "condition") { return; }
+      var from = k + 1;
+      var to = s.else_goto >= 1 && s.else_goto <= n ? s.else_goto : n + 1;
+      var lx = X + W + 24 + lane * 22;
+      lane++;
+      var y1 = top(from) + H / 2, y2 = top(to) + H / 2 + 6;
+      el("path", { d: "M" + (X + W) + "," + y1 + " H" + lx + " V" + y2 + " H" + (X + W + 2), "class": "edge branch",
+        "marker-end": "url(#flow-arrow)", "data-branch": from, "data-to": to }, fresh);
+      el("text", { x: X + W + 6, y: y1 - 5, "class": "edge-label" }, fresh, "no");
+    });
+    for (var j = 0; j <= n + 1; j++) {
+      var kind = j === 0 ? "start" : j === n + 1 ? "end" : "step-" + ss[j - 1].type;
+      var g = el("g", { "class": "node " + kind, "data-node": j }, fresh);
+      el("rect", { x: X, y: top(j), width: W, height: H, rx: 8 }, g);
+      var label = j === 0 ? "Start: " + fig.getAttribute("data-start") :
+        j === n + 1 ? "End" + (fig.getAttribute("data-goal") ? " (or as soon as " + fig.getAttribute("data-goal") + ")" : "") :
+          j + ". " + say(ss[j - 1]);
+      var shown = label.length > 44 ? label.slice(0, 43) + "…" : label;
+      el("title", {}, g, label);
+      el("text", { x: X + 12, y: top(j) + H / 2 + 5 }, g, shown);
+      var here = j >= 1 && j <= n ? waiting[String(j - 1)] : 0;
+      if (here > 0) {
+        el("text", { x: X + W - 10, y: top(j) + H / 2 + 5, "text-anchor": "end", "class": "waiting" }, g, here + " here");
+      }
+      if (field && j >= 1 && j <= n && ss[j - 1].type === "condition") {
+        el("circle", { cx: X + W, cy: top(j) + H / 2, r: 7, "class": "port", "data-port": j, tabindex: -1 }, fresh);
+      }
+    }
+    if (svg) { fig.replaceChild(fresh, svg); } else { fig.insertBefore(fresh, fig.firstChild); }
+    svg = fresh;
+  };
+  var point = function (ev) {
+    var p = svg.createSVGPoint();
+    p.x = ev.clientX;
+    p.y = ev.clientY;
+    return p.matrixTransform(svg.getScreenCTM().inverse());
+  };
+  var nodeAt = function (y) { return Math.max(0, Math.floor((y - TOP + GAP / 2) / (H + GAP))); };
+  fig.addEventListener("click", function (ev) {
+    var g = ev.target.closest ? ev.target.closest("[data-node]") : null;
+    if (!g || !field) { return; }
+    var k = Number(g.getAttribute("data-node"));
+    var card = document.querySelectorAll("#step-editor .block")[k - 1];
+    if (card) {
+      card.scrollIntoView({ block: "center" });
+      var first = card.querySelector("input, select");
+      if (first) { first.focus(); }
+    }
+  });
+  var drag = null;
+  fig.addEventListener("pointerdown", function (ev) {
+    var port = ev.target.getAttribute && ev.target.getAttribute("data-port");
+    if (!port || !field) { return; }
+    ev.preventDefault();
+    var p = point(ev);
+    drag = { from: Number(port), line: el("line", { x1: p.x, y1: p.y, x2: p.x, y2: p.y, "class": "edge dragging" }, svg) };
+    if (ev.target.setPointerCapture) { ev.target.setPointerCapture(ev.pointerId); }
+  });
+  fig.addEventListener("pointermove", function (ev) {
+    if (!drag) { return; }
+    var p = point(ev);
+    drag.line.setAttribute("x2", p.x);
+    drag.line.setAttribute("y2", p.y);
+  });
+  fig.addEventListener("pointerup", function (ev) {
+    if (!drag) { return; }
+    var from = drag.from;
+    drag = null;
+    var ss = steps();
+    var to = nodeAt(point(ev).y);
+    if (to >= 1 && to !== from) {
+      ss[from - 1].else_goto = to > ss.length ? 0 : to;
+      field.value = JSON.stringify(ss);
+      field.dispatchEvent(new Event("steps-set"));
+    }
+    draw();
+  });
+  if (field) { field.addEventListener("steps-change", draw); }
+  fig.hidden = false;
   draw();
 })();
