@@ -312,6 +312,11 @@ type Store interface {
 	FindReward(ctx context.Context, id int64) (Reward, error)
 	AddRewardCodes(ctx context.Context, rewardID int64, codes []string) (int, error)
 
+	// SegmentExists reports whether there is a marketing segment.
+	SegmentExists(ctx context.Context, segmentID int64) (bool, error)
+	// SegmentMembers returns the customers in a marketing segment now
+	// (NotFound when there is no such segment).
+	SegmentMembers(ctx context.Context, segmentID int64, now time.Time) (map[int64]bool, error)
 	// AccrueOrders runs one batch of the accrual run in one transaction:
 	// it reads up to limit orders (with their lines and product categories)
 	// after the program's cursor and the buyers' memberships, asks plan what

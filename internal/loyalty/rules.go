@@ -54,13 +54,15 @@ type Rules struct {
 var EventKinds = []string{"signup", "birthday", "referral", "review", "survey_answered"}
 
 // Bonus is a bonus-point campaign: orders placed between From and To earn
-// Multiplier times their points, plus Extra.
+// Multiplier times their points, plus Extra; with a segment, only the
+// orders of customers in it (as the accrual run finds them).
 type Bonus struct {
 	Name       string    `json:"name"`
 	From       time.Time `json:"from"`
 	To         time.Time `json:"to"`
 	Multiplier float64   `json:"multiplier,omitempty"`
 	Extra      int64     `json:"extra,omitempty"`
+	SegmentID  int64     `json:"segment_id,omitempty"`
 }
 
 // Validate names what is wrong with the rules.
@@ -124,6 +126,9 @@ type Purchase struct {
 	At       time.Time
 	Currency string
 	Lines    []Line
+	// InSegment tells whether the buyer is in a segment, for bonuses that
+	// are for a segment (nil: in none).
+	InSegment func(segmentID int64) bool
 }
 
 // LinePoints is what one line of an order earned, kept with the accrual so
@@ -219,6 +224,10 @@ func (p Program) Earn(o Purchase, tier *Tier) Earning {
 	}
 	for _, b := range r.Bonuses {
 		if o.At.Before(b.From) || !o.At.Before(b.To) {
+			continue
+		}
+		if b.SegmentID != 0 && (o.InSegment == nil || !o.InSegment(b.SegmentID)) {
+			e.Why = append(e.Why, fmt.Sprintf("Bonus %q is for the customers of segment %d only.", b.Name, b.SegmentID))
 			continue
 		}
 		if b.Multiplier > 0 && milli(b.Multiplier) != 1000 {

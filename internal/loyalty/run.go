@@ -103,12 +103,26 @@ func (s *Service) AccrueAll(ctx context.Context) (int, error) {
 // (enrolling buyers when enrolment is automatic) and takes back the points
 // of returned goods. It returns how many orders it booked.
 func (s *Service) Accrue(ctx context.Context, p Program) (int, error) {
+	// The segments of bonus campaigns, as they stand at the start of the run.
+	segments := map[int64]map[int64]bool{}
+	for _, b := range p.Rules.Bonuses {
+		if b.SegmentID == 0 || segments[b.SegmentID] != nil {
+			continue
+		}
+		members, err := s.store.SegmentMembers(ctx, b.SegmentID, s.clock())
+		if fault.Is(err, fault.NotFound) {
+			members = map[int64]bool{} // a segment deleted since: nobody is in it
+		} else if err != nil {
+			return 0, err
+		}
+		segments[b.SegmentID] = members
+	}
 	n := 0
 	for {
 		now := s.clock()
 		read, err := s.store.AccrueOrders(ctx, p, s.BatchSize, now, func(rows []OrderRow, members map[int64]Member) ([]AccrualBooking,
 			[]ReturnBooking) {
-			return p.plan(rows, members, now)
+			return p.plan(rows, members, segments, now)
 		})
 		n += read
 		if err != nil || read == 0 {
@@ -119,7 +133,8 @@ func (s *Service) Accrue(ctx context.Context, p Program) (int, error) {
 
 // plan works out what a batch of orders earns and what its returns take
 // back.
-func (p Program) plan(rows []OrderRow, members map[int64]Member, now time.Time) ([]AccrualBooking, []ReturnBooking) {
+func (p Program) plan(rows []OrderRow, members map[int64]Member, segments map[int64]map[int64]bool,
+	now time.Time) ([]AccrualBooking, []ReturnBooking) {
 	var accruals []AccrualBooking
 	var returns []ReturnBooking
 	for _, o := range rows {
@@ -144,7 +159,9 @@ func (p Program) plan(rows []OrderRow, members map[int64]Member, now time.Time) 
 		if len(bought) == 0 || (!isMember && p.Enrolment != "auto") {
 			continue
 		}
-		e := p.Earn(Purchase{OrderID: o.OrderID, At: o.At, Currency: o.Currency, Lines: bought}, p.Tier(m.TierID))
+		buyer := o.CustomerID
+		inSegment := func(id int64) bool { return segments[id][buyer] }
+		e := p.Earn(Purchase{OrderID: o.OrderID, At: o.At, Currency: o.Currency, Lines: bought, InSegment: inSegment}, p.Tier(m.TierID))
 		if e.Points <= 0 {
 			continue
 		}

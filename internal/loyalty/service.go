@@ -206,6 +206,9 @@ func (s *Service) CreateProgram(ctx context.Context, a auth.Actor, in ProgramInp
 	if err := s.apply(&p, in); err != nil {
 		return Program{}, err
 	}
+	if err := s.checkSegments(ctx, p.Rules); err != nil {
+		return Program{}, err
+	}
 	e := a.Audit("create", "loyalty_program", 0, now)
 	e.Changes = []audit.Change{{Field: "name", New: p.Name}}
 	id, err := s.store.CreateProgram(ctx, p, e)
@@ -213,6 +216,24 @@ func (s *Service) CreateProgram(ctx context.Context, a auth.Actor, in ProgramInp
 		return Program{}, err
 	}
 	return s.store.FindProgram(ctx, id)
+}
+
+// checkSegments refuses bonus campaigns for segments that do not exist.
+func (s *Service) checkSegments(ctx context.Context, r Rules) error {
+	var f fault.Fields
+	for i, b := range r.Bonuses {
+		if b.SegmentID == 0 {
+			continue
+		}
+		ok, err := s.store.SegmentExists(ctx, b.SegmentID)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			f.Add("rules", "bonuses[%d]: segment %d does not exist", i, b.SegmentID)
+		}
+	}
+	return f.Err()
 }
 
 // UpdateProgram changes a program's settings, rules or tiers.
@@ -226,6 +247,9 @@ func (s *Service) UpdateProgram(ctx context.Context, a auth.Actor, id int64, in 
 	}
 	before, _ := json.Marshal(p.Rules)
 	if err := s.apply(&p, in); err != nil {
+		return Program{}, err
+	}
+	if err := s.checkSegments(ctx, p.Rules); err != nil {
 		return Program{}, err
 	}
 	after, _ := json.Marshal(p.Rules)

@@ -5,10 +5,15 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/scrms/scrms/internal/auth"
+	"github.com/scrms/scrms/internal/customer"
+	"github.com/scrms/scrms/internal/fault"
 	"github.com/scrms/scrms/internal/loyalty"
+	"github.com/scrms/scrms/internal/marketing"
 )
 
-// Expiry notices: members told ahead of time that points will expire.
+// Expiry notices: members told ahead of time that points will expire; and
+// the segments the loyalty rules refer to.
 
 const noticeColumns = `id, member_id, period, points, expires_at, created_at, email_state FROM loyalty_notices`
 
@@ -128,4 +133,41 @@ func (s *Store) SetNoticeMail(ctx context.Context, id int64, state string, at ti
 // MarkUncertainNotices records notices whose sending a crash cut short.
 func (s *Store) MarkUncertainNotices(ctx context.Context) (int, error) {
 	return s.markUncertain(ctx, "loyalty_notices")
+}
+
+// SegmentExists reports whether there is a segment.
+func (s *Store) SegmentExists(ctx context.Context, segmentID int64) (bool, error) {
+	var n int
+	err := s.readConn().QueryRowContext(ctx, `SELECT COUNT(*) FROM segments WHERE id = ?`, segmentID).Scan(&n)
+	return n > 0, err
+}
+
+// SegmentMembers returns the live customers in a segment now (static or
+// by its rules).
+func (s *Store) SegmentMembers(ctx context.Context, segmentID int64, now time.Time) (map[int64]bool, error) {
+	if ok, err := s.SegmentExists(ctx, segmentID); err != nil || !ok {
+		if err == nil {
+			err = fault.New(fault.NotFound, "Segment %d was not found.", segmentID)
+		}
+		return nil, err
+	}
+	w, err := s.segmentWhere(ctx, marketing.Rule{Field: "segment", Op: "=", Value: float64(segmentID)},
+		customer.Visibility{Scope: auth.ScopeAll}, now)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := s.readConn().QueryContext(ctx, `SELECT c.id FROM customers c`+w.sql(), w.args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[int64]bool{}
+	for rows.Next() {
+		var id int64
+		if err := rows.Scan(&id); err != nil {
+			return nil, err
+		}
+		out[id] = true
+	}
+	return out, rows.Err()
 }
