@@ -22,6 +22,7 @@ type OfferJSON struct {
 	SegmentID      int64     `json:"segment_id,omitempty" doc:"Only customers in this segment may use it."`
 	ProgramID      int64     `json:"program_id,omitempty" doc:"A members' offer: only active members of this loyalty program may use it or get its codes."`
 	MinTierRank    int       `json:"min_tier_rank,omitempty" minimum:"0" doc:"With program_id: members at this tier rank (1 = lowest) or above."`
+	ProductSKU     string    `json:"product_sku,omitempty" maxLength:"100" doc:"An offer on a product: usable only while the product is in stock."`
 	MinOrder       float64   `json:"min_order,omitempty" minimum:"0" doc:"Smallest order total, in currency units."`
 	ValidFrom      time.Time `json:"valid_from,omitzero"`
 	ValidTo        time.Time `json:"valid_to,omitzero"`
@@ -34,13 +35,13 @@ type OfferJSON struct {
 
 func (in OfferJSON) input() marketing.OfferInput {
 	return marketing.OfferInput{Name: in.Name, Description: in.Description, Kind: in.Kind, Value: in.Value, Currency: in.Currency,
-		SharedCode: in.SharedCode, SegmentID: in.SegmentID, ProgramID: in.ProgramID, MinTierRank: in.MinTierRank, MinOrder: in.MinOrder, ValidFrom: in.ValidFrom, ValidTo: in.ValidTo,
+		SharedCode: in.SharedCode, SegmentID: in.SegmentID, ProgramID: in.ProgramID, MinTierRank: in.MinTierRank, ProductSKU: in.ProductSKU, MinOrder: in.MinOrder, ValidFrom: in.ValidFrom, ValidTo: in.ValidTo,
 		MaxRedemptions: in.MaxRedemptions, PerCustomer: in.PerCustomer, Active: in.Active}
 }
 
 func offerJSON(o marketing.Offer) OfferJSON {
 	out := OfferJSON{ID: o.ID, Name: o.Name, Description: o.Description, Kind: o.Kind, Currency: o.Currency, SharedCode: o.SharedCode,
-		SegmentID: o.SegmentID, ProgramID: o.ProgramID, MinTierRank: o.MinTierRank, MinOrder: float64(o.MinOrder) / 10000, ValidFrom: o.ValidFrom, ValidTo: o.ValidTo,
+		SegmentID: o.SegmentID, ProgramID: o.ProgramID, MinTierRank: o.MinTierRank, ProductSKU: o.ProductSKU, MinOrder: float64(o.MinOrder) / 10000, ValidFrom: o.ValidFrom, ValidTo: o.ValidTo,
 		MaxRedemptions: o.MaxRedemptions, PerCustomer: &o.PerCustomer, Active: &o.Active, Redemptions: o.Redemptions,
 		Describe: o.Describe()}
 	if o.Kind == "percent" || o.Kind == "amount" {

@@ -75,3 +75,29 @@ func TestMembersOnlyOffers(t *testing.T) {
 		}
 	})
 }
+
+// An offer on a product holds only while the product is in stock.
+func TestOfferOnAProductInStock(t *testing.T) {
+	engines(t, func(t *testing.T, h *apptest.Harness) {
+		wantStatus(t, h.Do("PUT", "/products/MUG", h.AdminToken, map[string]any{"name": "Blue mug", "price": 8, "currency": "EUR"}),
+			http.StatusOK)
+		wantProblem(t, h.Do("POST", "/offers", h.AdminToken, map[string]any{"name": "Ghost", "kind": "percent", "value": 10,
+			"product_sku": "NOPE"}), http.StatusUnprocessableEntity, "product_sku")
+		mustJSON(t, h.Do("POST", "/offers", h.AdminToken, map[string]any{"name": "Mug deal", "kind": "percent", "value": 10,
+			"shared_code": "MUG10", "product_sku": "MUG", "per_customer": 0}), http.StatusCreated)
+		c := h.Do("POST", "/customers", h.AdminToken, map[string]any{"kind": "person", "first_name": "Ida"})
+		wantStatus(t, c, http.StatusCreated)
+		redeem := func() apptest.Response {
+			return h.Do("POST", "/offers/redeem", h.AdminToken, map[string]any{"code": "MUG10", "customer_id": c.ID(), "total": 16,
+				"currency": "EUR"})
+		}
+		// Without stock records the product counts as in stock.
+		wantStatus(t, redeem(), http.StatusCreated)
+		wantStatus(t, h.Do("PUT", "/products/MUG/stock", h.AdminToken, map[string]any{"on_hand": 0}), http.StatusOK)
+		if r := redeem(); r.Status != http.StatusUnprocessableEntity || !strings.Contains(string(r.Raw), "out of stock") {
+			t.Fatalf("redeemed while out of stock: %d %s", r.Status, r.Raw)
+		}
+		wantStatus(t, h.Do("PUT", "/products/MUG/stock", h.AdminToken, map[string]any{"on_hand": 5}), http.StatusOK)
+		wantStatus(t, redeem(), http.StatusCreated)
+	})
+}

@@ -28,6 +28,7 @@ type Offer struct {
 	SegmentID      int64  // only customers in this segment; 0 for everyone
 	ProgramID      int64  // only active members of this loyalty program; 0 for everyone
 	MinTierRank    int    // members at this tier rank or above (with ProgramID)
+	ProductSKU     string // an offer on a product: only while it is in stock; "" for none
 	MinOrder       int64  // ten-thousandths
 	ValidFrom      time.Time
 	ValidTo        time.Time
@@ -93,6 +94,9 @@ type OfferStore interface {
 	// ProgramTiers returns a loyalty program's name and highest tier rank
 	// (NotFound when there is no such program).
 	ProgramTiers(ctx context.Context, programID int64) (string, int, error)
+	// ProductStock reports whether a product exists and whether it is in
+	// stock (a product without stock records is).
+	ProductStock(ctx context.Context, sku string) (exists, inStock bool, err error)
 }
 
 // OfferInput is a new offer or its new terms.
@@ -106,6 +110,7 @@ type OfferInput struct {
 	SegmentID      int64
 	ProgramID      int64
 	MinTierRank    int
+	ProductSKU     string
 	MinOrder       float64
 	ValidFrom      time.Time
 	ValidTo        time.Time
@@ -119,7 +124,7 @@ func (s *Service) offerFrom(ctx context.Context, in OfferInput, o Offer) (Offer,
 	o.Name, o.Description, o.Kind = strings.TrimSpace(in.Name), strings.TrimSpace(in.Description), in.Kind
 	o.SharedCode, o.Currency = strings.ToUpper(strings.TrimSpace(in.SharedCode)), strings.ToUpper(strings.TrimSpace(in.Currency))
 	o.SegmentID, o.ValidFrom, o.ValidTo, o.MaxRedemptions = in.SegmentID, in.ValidFrom.UTC(), in.ValidTo.UTC(), in.MaxRedemptions
-	o.ProgramID, o.MinTierRank = in.ProgramID, in.MinTierRank
+	o.ProgramID, o.MinTierRank, o.ProductSKU = in.ProgramID, in.MinTierRank, strings.TrimSpace(in.ProductSKU)
 	o.MinOrder = int64(in.MinOrder * 10000)
 	if in.PerCustomer != nil {
 		o.PerCustomer = *in.PerCustomer
@@ -176,6 +181,13 @@ func (s *Service) offerFrom(ctx context.Context, in OfferInput, o Offer) (Offer,
 		}
 	case o.MinTierRank != 0:
 		f.Add("min_tier_rank", "needs a program_id")
+	}
+	if o.ProductSKU != "" {
+		if exists, _, err := s.store.ProductStock(ctx, o.ProductSKU); err != nil {
+			return o, err
+		} else if !exists {
+			f.Add("product_sku", "product %q does not exist", o.ProductSKU)
+		}
 	}
 	return o, f.Err()
 }
@@ -375,6 +387,13 @@ func (s *Service) Redeem(ctx context.Context, a auth.Actor, in RedeemInput) (Red
 			return Redemption{}, fault.Field("code", "offer %q is not for this customer", o.Name)
 		}
 	}
+	if o.ProductSKU != "" {
+		if _, inStock, err := s.store.ProductStock(ctx, o.ProductSKU); err != nil {
+			return Redemption{}, err
+		} else if !inStock {
+			return Redemption{}, fault.Field("code", "offer %q is on %s, which is out of stock", o.Name, o.ProductSKU)
+		}
+	}
 	if o.ProgramID != 0 {
 		ok, err := s.store.OfferMember(ctx, o, in.CustomerID)
 		if err != nil {
@@ -432,6 +451,14 @@ func (s *Service) ForCustomer(ctx context.Context, a auth.Actor, c customer.Cust
 				return out, err
 			}
 			if ok, err := s.store.InSegment(ctx, sg.Rules, c.ID, now); err != nil || !ok {
+				if err != nil {
+					return out, err
+				}
+				continue
+			}
+		}
+		if o.ProductSKU != "" {
+			if _, inStock, err := s.store.ProductStock(ctx, o.ProductSKU); err != nil || !inStock {
 				if err != nil {
 					return out, err
 				}

@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"database/sql"
+	"errors"
 	"fmt"
 	"strings"
 	"time"
@@ -16,14 +17,14 @@ import (
 
 const offerColumns = `id, name, description, kind, value, currency, COALESCE(shared_code, ''), COALESCE(segment_id, 0),
     min_order, valid_from, valid_to, max_redemptions, per_customer, redemptions, active, COALESCE(created_by, 0), created_at,
-    updated_at, COALESCE(program_id, 0), min_tier_rank FROM offers`
+    updated_at, COALESCE(program_id, 0), min_tier_rank, product_sku FROM offers`
 
 func scanOffer(row interface{ Scan(...any) error }) (marketing.Offer, error) {
 	var o marketing.Offer
 	var from, to sql.NullTime
 	err := row.Scan(&o.ID, &o.Name, &o.Description, &o.Kind, &o.Value, &o.Currency, &o.SharedCode, &o.SegmentID, &o.MinOrder,
 		&from, &to, &o.MaxRedemptions, &o.PerCustomer, &o.Redemptions, &o.Active, &o.CreatedBy, &o.CreatedAt, &o.UpdatedAt,
-		&o.ProgramID, &o.MinTierRank)
+		&o.ProgramID, &o.MinTierRank, &o.ProductSKU)
 	o.ValidFrom, o.ValidTo, o.CreatedAt, o.UpdatedAt = timeOf(from), timeOf(to), o.CreatedAt.UTC(), o.UpdatedAt.UTC()
 	return o, err
 }
@@ -41,10 +42,10 @@ func (s *Store) CreateOffer(ctx context.Context, o marketing.Offer, e audit.Entr
 	err := s.inTx(ctx, func(t *tx) error {
 		if err := t.c.QueryRowContext(ctx, `INSERT INTO offers (name, description, kind, value, currency, shared_code, segment_id,
     min_order, valid_from, valid_to, max_redemptions, per_customer, active, created_by, created_at, updated_at, program_id,
-    min_tier_rank) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, o.Name, o.Description, o.Kind,
-			o.Value, o.Currency, nullText(o.SharedCode), nullID(o.SegmentID), o.MinOrder, nullTime(o.ValidFrom), nullTime(o.ValidTo),
-			o.MaxRedemptions, o.PerCustomer, o.Active, nullID(o.CreatedBy), o.CreatedAt, o.UpdatedAt, nullID(o.ProgramID),
-			o.MinTierRank).Scan(&id); err != nil {
+    min_tier_rank, product_sku) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id`, o.Name, o.Description,
+			o.Kind, o.Value, o.Currency, nullText(o.SharedCode), nullID(o.SegmentID), o.MinOrder, nullTime(o.ValidFrom),
+			nullTime(o.ValidTo), o.MaxRedemptions, o.PerCustomer, o.Active, nullID(o.CreatedBy), o.CreatedAt, o.UpdatedAt,
+			nullID(o.ProgramID), o.MinTierRank, o.ProductSKU).Scan(&id); err != nil {
 			return mapErr(err)
 		}
 		e.EntityID = id
@@ -58,9 +59,9 @@ func (s *Store) UpdateOffer(ctx context.Context, o marketing.Offer, e audit.Entr
 	return s.inTx(ctx, func(t *tx) error {
 		if _, err := t.c.ExecContext(ctx, `UPDATE offers SET name = ?, description = ?, kind = ?, value = ?, currency = ?,
     shared_code = ?, segment_id = ?, min_order = ?, valid_from = ?, valid_to = ?, max_redemptions = ?, per_customer = ?,
-    active = ?, updated_at = ?, program_id = ?, min_tier_rank = ? WHERE id = ?`, o.Name, o.Description, o.Kind, o.Value,
-			o.Currency, nullText(o.SharedCode), nullID(o.SegmentID), o.MinOrder, nullTime(o.ValidFrom), nullTime(o.ValidTo),
-			o.MaxRedemptions, o.PerCustomer, o.Active, o.UpdatedAt, nullID(o.ProgramID), o.MinTierRank, o.ID); err != nil {
+    active = ?, updated_at = ?, program_id = ?, min_tier_rank = ?, product_sku = ? WHERE id = ?`, o.Name, o.Description, o.Kind,
+			o.Value, o.Currency, nullText(o.SharedCode), nullID(o.SegmentID), o.MinOrder, nullTime(o.ValidFrom), nullTime(o.ValidTo),
+			o.MaxRedemptions, o.PerCustomer, o.Active, o.UpdatedAt, nullID(o.ProgramID), o.MinTierRank, o.ProductSKU, o.ID); err != nil {
 			return mapErr(err)
 		}
 		return t.appendAudit(ctx, e)
@@ -195,6 +196,18 @@ func (s *Store) OfferMember(ctx context.Context, o marketing.Offer, customerID i
     WHERE lm.customer_id = ? AND lm.program_id = ? AND lm.status = 'active' AND COALESCE(lt.rank, 0) >= ?`, customerID, o.ProgramID,
 		o.MinTierRank).Scan(&n)
 	return n > 0, err
+}
+
+// ProductStock reports whether a product exists and whether it is in
+// stock: on hand over all locations above zero, or no stock records.
+func (s *Store) ProductStock(ctx context.Context, sku string) (bool, bool, error) {
+	var inStock bool
+	err := s.readConn().QueryRowContext(ctx, `SELECT COALESCE((SELECT SUM(st.on_hand) FROM product_stock st WHERE st.product_id = p.id), 1) > 0
+    FROM products p WHERE p.sku = ?`, sku).Scan(&inStock)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, false, nil
+	}
+	return err == nil, inStock, err
 }
 
 // ProgramTiers returns a loyalty program's name and highest tier rank.

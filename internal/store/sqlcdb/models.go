@@ -931,6 +931,7 @@ type Offer struct {
 	UpdatedAt      time.Time
 	ProgramID      sql.NullInt64
 	MinTierRank    int64
+	ProductSku     string
 }
 
 type OfferRedemption struct {
