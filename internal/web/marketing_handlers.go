@@ -235,6 +235,9 @@ func roiText(rep marketing.Report, a marketing.Attributed) string {
 func (s *site) marketingRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /marketing/campaigns/{id}", s.user(s.campaignReport))
 	mux.Handle("GET /marketing", s.user(s.marketingPage))
+	mux.Handle("GET /marketing/offers", s.user(s.offersPage))
+	mux.Handle("POST /marketing/offers", s.user(s.offerCreate))
+	mux.Handle("POST /marketing/offers/{id}/codes", s.user(s.offerCodes))
 	mux.Handle("GET /marketing/journeys", s.user(s.journeysPage))
 	mux.Handle("POST /marketing/journeys", s.user(s.journeyCreate))
 	mux.Handle("GET /marketing/journeys/{id}", s.user(s.journeyPage))
