@@ -12,8 +12,8 @@ import (
 	"github.com/scrms/scrms/internal/marketing"
 )
 
-// Expiry notices: members told ahead of time that points will expire; and
-// the segments the loyalty rules refer to.
+// Loyalty mail (statements and expiry notices, each claimed before it is
+// sent), and the segments the loyalty rules refer to.
 
 const noticeColumns = `id, member_id, period, points, expires_at, created_at, email_state FROM loyalty_notices`
 
@@ -170,4 +170,76 @@ func (s *Store) SegmentMembers(ctx context.Context, segmentID int64, now time.Ti
 		out[id] = true
 	}
 	return out, rows.Err()
+}
+
+// StatementsToMail lists queued statements.
+func (s *Store) StatementsToMail(ctx context.Context, limit int) ([]loyalty.Statement, error) {
+	rows, err := s.readConn().QueryContext(ctx, `SELECT `+statementColumns+` WHERE email_state = 'queued' ORDER BY id LIMIT ?`, limit)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []loyalty.Statement
+	for rows.Next() {
+		st, err := scanStatement(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, st)
+	}
+	return out, rows.Err()
+}
+
+// ClaimStatement marks a queued statement sending, in its own commit,
+// right before its email goes out; false when another run took it.
+func (s *Store) ClaimStatement(ctx context.Context, id int64) (bool, error) {
+	return s.claimMail(ctx, "loyalty_statements", id)
+}
+
+// SetStatementMail records how a statement's email went.
+func (s *Store) SetStatementMail(ctx context.Context, id int64, state string, at time.Time) error {
+	return s.setMail(ctx, "loyalty_statements", id, state, at)
+}
+
+// MarkUncertainStatements records statements whose sending a crash cut
+// short: they may or may not have gone out, and are not sent again.
+func (s *Store) MarkUncertainStatements(ctx context.Context) (int, error) {
+	return s.markUncertain(ctx, "loyalty_statements")
+}
+
+// claimMail marks a queued row of a mail table (loyalty_statements,
+// loyalty_notices) sending; false when another run took it.
+func (s *Store) claimMail(ctx context.Context, table string, id int64) (bool, error) {
+	ok := false
+	err := s.inTx(ctx, func(t *tx) error {
+		res, err := t.c.ExecContext(ctx, `UPDATE `+table+` SET email_state = 'sending' WHERE id = ? AND email_state = 'queued'`, id)
+		if err != nil {
+			return err
+		}
+		k, _ := res.RowsAffected()
+		ok = k == 1
+		return nil
+	})
+	return ok, err
+}
+
+func (s *Store) setMail(ctx context.Context, table string, id int64, state string, at time.Time) error {
+	return s.inTx(ctx, func(t *tx) error {
+		_, err := t.c.ExecContext(ctx, `UPDATE `+table+` SET email_state = ?, emailed_at = ? WHERE id = ?`, state, at, id)
+		return err
+	})
+}
+
+func (s *Store) markUncertain(ctx context.Context, table string) (int, error) {
+	n := 0
+	err := s.inTx(ctx, func(t *tx) error {
+		res, err := t.c.ExecContext(ctx, `UPDATE `+table+` SET email_state = 'uncertain' WHERE email_state = 'sending'`)
+		if err != nil {
+			return err
+		}
+		k, _ := res.RowsAffected()
+		n = int(k)
+		return nil
+	})
+	return n, err
 }
