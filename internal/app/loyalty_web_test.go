@@ -178,4 +178,39 @@ func TestLoyaltyBirthdayAndPortal(t *testing.T) {
 	if st, body, _ := get(t, browserClient(t), h.Server.URL+link[1]); st != http.StatusOK || !strings.Contains(body, "300") {
 		t.Fatalf("statement from the portal: %d", st)
 	}
+
+	// The customer spends points on a reward in the portal: once per page,
+	// however often the form is sent; a reward beyond the balance is not
+	// offered and is refused; another member's points are out of reach.
+	mug := mustJSON(t, h.Do("POST", "/loyalty/rewards", h.AdminToken, map[string]any{"program_id": prog["id"], "name": "Club mug",
+		"cost": 120}), http.StatusCreated)
+	trip := mustJSON(t, h.Do("POST", "/loyalty/rewards", h.AdminToken, map[string]any{"program_id": prog["id"], "name": "Weekend trip",
+		"cost": 5000}), http.StatusCreated)
+	_, body, _ = get(t, web, h.Server.URL+"/portal")
+	form := regexp.MustCompile(`action="(/portal/loyalty/\d+/redeem)"[^>]*>\s*<input type="hidden" name="reward_id" value="(\d+)">\s*` +
+		`<input type="hidden" name="key" value="([0-9a-f]+-\d+)">`).FindStringSubmatch(body)
+	if form == nil || form[2] != fmt.Sprint(mug["id"]) || strings.Contains(body, "Weekend trip") {
+		t.Fatalf("portal rewards: %s", body)
+	}
+	for range 2 {
+		st, _ := postForm(t, web, h.Server.URL+form[1], url.Values{"reward_id": {form[2]}, "key": {form[3]}})
+		if st != http.StatusSeeOther {
+			t.Fatalf("portal redemption: %d", st)
+		}
+	}
+	_, body, _ = get(t, web, h.Server.URL+"/portal")
+	if !strings.Contains(body, "<strong>180</strong> points") || strings.Count(body, "<code>LV-") != 1 {
+		t.Fatalf("after redeeming twice with one key: %s", body)
+	}
+	st, _ = postForm(t, web, h.Server.URL+form[1], url.Values{"reward_id": {fmt.Sprint(trip["id"])}, "key": {"other"}})
+	if st != http.StatusSeeOther {
+		t.Fatalf("redeeming beyond the balance: %d", st)
+	}
+	if m := h.Do("GET", fmt.Sprintf("/loyalty/members/%d", ids[0]), h.AdminToken, nil); m.JSON["balance"] != float64(180) {
+		t.Fatalf("balance after the refused redemption: %v", m.JSON["balance"])
+	}
+	if st, _ := postForm(t, web, fmt.Sprintf("%s/portal/loyalty/%d/redeem", h.Server.URL, ids[1]),
+		url.Values{"reward_id": {fmt.Sprint(mug["id"])}, "key": {"x"}}); st != http.StatusNotFound {
+		t.Fatalf("redeeming another member's points: %d", st)
+	}
 }

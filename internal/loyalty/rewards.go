@@ -75,6 +75,29 @@ func (s *Service) UpdateReward(ctx context.Context, a auth.Actor, id int64, r Re
 	return s.store.FindReward(ctx, id)
 }
 
+// Available lists the rewards a member can take now: active and in their
+// dates, in stock (a partner's with codes left), open to their tier, and
+// within the points they (and a pooling household) can spend. It is for
+// the member's own views, where the member is already known.
+func (s *Service) Available(ctx context.Context, m MemberView) ([]Reward, error) {
+	rs, err := s.store.Rewards(ctx, m.ProgramID)
+	if err != nil {
+		return nil, err
+	}
+	rank, now := 0, s.clock()
+	if m.Tier != nil {
+		rank = m.Tier.Rank
+	}
+	var out []Reward
+	for _, r := range rs {
+		if r.Active && r.Stock != 0 && (r.Partner == "" || r.CodesLeft > 0) && r.MinTierRank <= rank && r.Cost <= m.HouseholdBalance &&
+			(r.ValidFrom.IsZero() || !now.Before(r.ValidFrom)) && (r.ValidTo.IsZero() || now.Before(r.ValidTo)) {
+			out = append(out, r)
+		}
+	}
+	return out, nil
+}
+
 // Rewards lists the catalogue (0: every program).
 func (s *Service) Rewards(ctx context.Context, a auth.Actor, programID int64) ([]Reward, error) {
 	if err := a.Require(auth.LoyaltyRead); err != nil {

@@ -1441,7 +1441,7 @@ func statementPage(b Base, st loyalty.Statement, m loyalty.Member, pr loyalty.Pr
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 128, "\">Download as PDF</a></p>")
+				templ_7745c5c3_Err = templruntime.WriteString(templ_7745c5c3_Buffer, 128, "\">Download as PDF</a></p><p class=\"hint\">To spend your points on a reward, <a href=\"/portal\">sign in to your account</a>: a link sent to your email address opens it.</p>")
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}

@@ -1,9 +1,12 @@
 package web
 
 import (
+	"crypto/rand"
+	"encoding/hex"
 	"fmt"
 	"net/http"
 	"slices"
+	"strconv"
 	"time"
 
 	"github.com/scrms/scrms/internal/auth"
@@ -23,6 +26,12 @@ const portalCookie = "scrms_portal"
 type PortalPoints struct {
 	View      loyalty.MemberView
 	Statement string
+	// Rewards the member can take now, and the vouchers they took; Key
+	// makes a redemption from this page count once however often it is
+	// sent.
+	Rewards  []loyalty.Reward
+	Vouchers []loyalty.Voucher
+	Key      string
 }
 
 type PortalPage struct {
@@ -134,11 +143,56 @@ func (s *site) portalHome(w http.ResponseWriter, r *http.Request, u support.Port
 		}
 		period := time.Now().UTC().Format("2006-01")
 		for _, m := range ms {
-			pp := PortalPoints{View: m, Statement: s.Loyalty.StatementPath(m.ID, period)}
+			pp := PortalPoints{View: m, Statement: s.Loyalty.StatementPath(m.ID, period), Key: randomKey()}
+			if m.Status == loyalty.Active {
+				if pp.Rewards, err = s.Loyalty.Available(r.Context(), m); err != nil {
+					return err
+				}
+			}
+			if pp.Vouchers, err = s.Loyalty.Vouchers(r.Context(), auth.System("portal"), m.ID); err != nil {
+				return err
+			}
 			p.Points = append(p.Points, pp)
 		}
 	}
 	return render(w, r, http.StatusOK, portalHome(p))
+}
+
+// portalRedeem spends a signed-in customer's points on a reward, once per
+// page key, and shows the voucher.
+func (s *site) portalRedeem(w http.ResponseWriter, r *http.Request, u support.PortalUser) error {
+	id, err := pathID(r, "id")
+	if err != nil {
+		return err
+	}
+	sys := auth.System("portal")
+	ms, err := s.Loyalty.CustomerMemberships(r.Context(), sys, u.CustomerID)
+	if err != nil {
+		return err
+	}
+	if !slices.ContainsFunc(ms, func(m loyalty.MemberView) bool { return m.ID == id }) {
+		return fault.New(fault.NotFound, "Membership %d was not found.", id)
+	}
+	reward, _ := strconv.ParseInt(r.PostFormValue("reward_id"), 10, 64)
+	key := r.PostFormValue("key")
+	if len(key) > 60 {
+		key = key[:60]
+	}
+	v, _, err := s.Loyalty.Redeem(r.Context(), sys, id, loyalty.RedeemInput{RewardID: reward, Key: "portal:" + key})
+	if err != nil {
+		if e, ok := fault.As(err); ok && (e.Code == fault.Conflict || e.Code == fault.Invalid) {
+			return s.redirect(w, r, "/portal", "Not redeemed: "+fieldText(err))
+		}
+		return err
+	}
+	return s.redirect(w, r, "/portal", fmt.Sprintf("Your voucher for %s: %s", v.RewardName, v.Code))
+}
+
+// randomKey is a key for a form that should take effect once.
+func randomKey() string {
+	b := make([]byte, 12)
+	_, _ = rand.Read(b)
+	return hex.EncodeToString(b)
 }
 
 func (s *site) portalNewCase(w http.ResponseWriter, r *http.Request, u support.PortalUser) error {
@@ -240,5 +294,6 @@ func (s *site) portalRoutes(mux *http.ServeMux) {
 	mux.Handle("GET /portal/cases/{id}", s.portalUser(s.portalCase))
 	mux.Handle("POST /portal/cases/{id}/reply", s.portalUser(s.portalReply))
 	mux.Handle("GET /portal/preferences", s.portalUser(s.portalPreferences))
+	mux.Handle("POST /portal/loyalty/{id}/redeem", s.portalUser(s.portalRedeem))
 	mux.Handle("POST /portal/preferences", s.portalUser(s.portalPreferences))
 }
