@@ -20,7 +20,8 @@ func TestLoyaltyHouseholdPoolAndStatusPoints(t *testing.T) {
 	engines(t, func(t *testing.T, h *apptest.Harness) {
 		ctx := context.Background()
 		prog := mustJSON(t, h.Do("POST", "/loyalty/programs", h.AdminToken, map[string]any{"name": "Family club", "currency": "EUR",
-			"rules": map[string]any{"earn_rate": 1, "status_rate": 2, "pool_households": true}}), http.StatusCreated)
+			"rules": map[string]any{"earn_rate": 1, "status_rate": 2, "pool_households": true,
+				"status_events": map[string]int{"review": 300}}}), http.StatusCreated)
 		pid := int64(prog["id"].(float64))
 		wantProblem(t, h.Do("POST", "/loyalty/programs", h.AdminToken, map[string]any{"name": "Bad status",
 			"rules": map[string]any{"earn_rate": 1, "status_rate": -2}}), http.StatusUnprocessableEntity, "rules")
@@ -96,6 +97,15 @@ func TestLoyaltyHouseholdPoolAndStatusPoints(t *testing.T) {
 		if a := member(annM); a["balance"] != float64(130) {
 			t.Fatalf("a refused redemption moved points: %v", a)
 		}
+		// A review earns status points only: Ann's 800 and 300 make 1,100, and
+		// she moves up to Silver at once, her balance unchanged.
+		wantStatus(t, h.Do("POST", fmt.Sprintf("/loyalty/members/%d/events", annM), h.AdminToken,
+			map[string]any{"event": "review", "key": "review-1"}), http.StatusCreated)
+		if a := member(annM); a["qualifying"] != float64(1100) || a["tier"] != "Silver" || a["balance"] != float64(130) {
+			t.Fatalf("after a review: %v", a)
+		}
+		wantProblem(t, h.Do("POST", "/loyalty/programs", h.AdminToken, map[string]any{"name": "No status",
+			"rules": map[string]any{"earn_rate": 1, "status_events": map[string]int{"review": 5}}}), http.StatusUnprocessableEntity, "rules")
 		// Cleo, outside the household, cannot draw on it.
 		wantProblem(t, h.Do("POST", fmt.Sprintf("/loyalty/members/%d/redemptions", cleoM), h.AdminToken,
 			map[string]any{"points": 1}), http.StatusConflict)

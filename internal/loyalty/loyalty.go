@@ -312,6 +312,9 @@ type Store interface {
 	FindReward(ctx context.Context, id int64) (Reward, error)
 	AddRewardCodes(ctx context.Context, rewardID int64, codes []string) (int, error)
 
+	// UpgradeTier moves a member up when their qualifying amount reaches a
+	// higher tier (never down).
+	UpgradeTier(ctx context.Context, p Program, memberID int64, now time.Time) error
 	// SegmentExists reports whether there is a marketing segment.
 	SegmentExists(ctx context.Context, segmentID int64) (bool, error)
 	// SegmentMembers returns the customers in a marketing segment now

@@ -41,6 +41,9 @@ type Rules struct {
 	// bonuses and caps. 0 qualifies tiers on the order's base points (or on
 	// spend, by the program's tier basis).
 	StatusRate float64 `json:"status_rate,omitempty"`
+	// StatusEvents award fixed status points for events (with StatusRate
+	// set), beside or instead of the points of Events.
+	StatusEvents map[string]int64 `json:"status_events,omitempty"`
 	// ExpiryNoticeDays is how long ahead members are told by email that
 	// points will expire (0: no notices).
 	ExpiryNoticeDays int `json:"expiry_notice_days,omitempty"`
@@ -99,6 +102,18 @@ func (r Rules) Validate() []string {
 		}
 		if b.Multiplier < 0 || b.Multiplier > 100 || b.Extra < 0 || b.Extra > 1_000_000 {
 			bad = append(bad, fmt.Sprintf("bonuses[%d]: multiplier 0–100 and extra 0–1,000,000", i))
+		}
+	}
+	for k, v := range r.StatusEvents {
+		if !slices.Contains(EventKinds, k) {
+			bad = append(bad, fmt.Sprintf("status_events: %q is not one of %s", k, strings.Join(EventKinds, ", ")))
+		}
+		if v < 0 || v > 1_000_000 {
+			bad = append(bad, fmt.Sprintf("status_events[%q] must be 0 to 1,000,000 status points", k))
+		}
+		if r.StatusRate <= 0 {
+			bad = append(bad, "status_events need status_rate (tiers on status points)")
+			break
 		}
 	}
 	for k, v := range r.Events {

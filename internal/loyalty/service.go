@@ -309,17 +309,26 @@ func (s *Service) awardEvent(ctx context.Context, m Member, event, key string, b
 	if err != nil {
 		return Txn{}, false, err
 	}
-	pts := p.Rules.Events[event]
-	if pts <= 0 {
+	pts, status := p.Rules.Events[event], p.Rules.StatusEvents[event]
+	if p.Rules.StatusRate <= 0 {
+		status = 0
+	}
+	if pts <= 0 && status <= 0 {
 		return Txn{}, false, fault.New(fault.Conflict, "The program gives no points for %s.", event)
 	}
 	if strings.TrimSpace(key) == "" {
 		return Txn{}, false, fault.Field("key", "name this occurrence (a review id, the referred customer…) so it counts once")
 	}
 	now := s.clock()
-	x := Txn{MemberID: m.ID, Kind: BonusKind, Points: pts, Reason: "Points for " + strings.ReplaceAll(event, "_", " ") + ".",
-		Key: "event:" + event + ":" + key, CreatedBy: by, OccurredAt: now, CreatedAt: now, AvailableAt: now, ExpiresAt: p.expiry(now)}
-	return s.store.Credit(ctx, x, nil)
+	x := Txn{MemberID: m.ID, Kind: BonusKind, Points: max(pts, 0), Qualifying: status,
+		Reason: "Points for " + strings.ReplaceAll(event, "_", " ") + ".", Key: "event:" + event + ":" + key, CreatedBy: by,
+		OccurredAt: now, CreatedAt: now, AvailableAt: now, ExpiresAt: p.expiry(now)}
+	x, created, err := s.store.Credit(ctx, x, nil)
+	if err == nil && created && status > 0 {
+		// Status points move the member up at once, as an order's do.
+		err = s.store.UpgradeTier(ctx, p, m.ID, now)
+	}
+	return x, created, err
 }
 
 // TierLabels names a customer's tiers in active memberships, lower case,

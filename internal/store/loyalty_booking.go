@@ -300,6 +300,12 @@ VALUES (?, ?, ?, ?, ?, ?)`+strings.Repeat(", (?, ?, ?, ?, ?, ?)", len(part)-1)+`
 	return touched, nil
 }
 
+// UpgradeTier moves one member up when their qualifying amount reaches a
+// higher tier.
+func (s *Store) UpgradeTier(ctx context.Context, p loyalty.Program, memberID int64, now time.Time) error {
+	return s.inTx(ctx, func(t *tx) error { return t.upgradeTiers(ctx, p, []int64{memberID}, now) })
+}
+
 // upgradeTiers moves members up at once when their qualifying amount over
 // the tier period reaches a higher tier; downgrades wait for the review.
 func (t *tx) upgradeTiers(ctx context.Context, p loyalty.Program, members []int64, now time.Time) error {

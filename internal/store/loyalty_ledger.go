@@ -48,10 +48,11 @@ func (t *tx) insertTxn(ctx context.Context, x loyalty.Txn) (int64, error) {
 }
 
 // credit books a credit (a lot). A posted credit first settles what the
-// member owes; what is left is the lot's remaining.
+// member owes; what is left is the lot's remaining. A credit of status
+// points alone (tier-qualifying, nothing to spend) has no points.
 func (t *tx) credit(ctx context.Context, x loyalty.Txn) (loyalty.Txn, error) {
-	if x.Points <= 0 {
-		return x, fmt.Errorf("store: a credit needs points above zero")
+	if x.Points < 0 || (x.Points == 0 && x.Qualifying <= 0) {
+		return x, fmt.Errorf("store: a credit needs points or status points above zero")
 	}
 	if x.Status == "" {
 		x.Status = "posted"
