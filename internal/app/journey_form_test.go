@@ -49,3 +49,48 @@ func TestFormSubmissionStartsJourneys(t *testing.T) {
 		t.Fatalf("the journey's step: tags %v", c.JSON["tags"])
 	}
 }
+
+// A condition and a "go to" step make an if/else that meets again: each
+// customer takes one branch, then the steps after; a jump back without a
+// wait in between is refused, one with a wait is kept.
+func TestJourneyBranchesMeetAgain(t *testing.T) {
+	h := apptest.New(t, store.SQLite)
+	step := func(typ, value string, jump int) map[string]any {
+		s := map[string]any{"type": typ}
+		switch typ {
+		case "condition":
+			s["rule"], s["else_goto"] = value, jump
+		case "goto":
+			s["goto"] = jump
+		case "wait":
+			s["minutes"] = 60
+		default:
+			s["value"] = value
+		}
+		return s
+	}
+	wantProblem(t, h.Do("POST", "/journeys", h.AdminToken, map[string]any{"name": "Spin", "trigger": map[string]any{"event": "customer.created"},
+		"steps": []map[string]any{step("tag", "a", 0), step("goto", "", 1)}}), http.StatusUnprocessableEntity, "steps")
+	wantStatus(t, h.Do("POST", "/journeys", h.AdminToken, map[string]any{"name": "Remind", "trigger": map[string]any{"event": "customer.created"},
+		"steps": []map[string]any{step("wait", "", 0), step("condition", `tag = "done"`, 1)}}), http.StatusCreated)
+	j := h.Do("POST", "/journeys", h.AdminToken, map[string]any{"name": "Fork", "status": "active",
+		"trigger": map[string]any{"event": "customer.created"},
+		"steps": []map[string]any{step("condition", `tag = "vip"`, 4), step("tag", "vip-path", 0), step("goto", "", 5),
+			step("tag", "regular-path", 0), step("tag", "done", 0)}})
+	wantStatus(t, j, http.StatusCreated)
+	vip := h.Do("POST", "/customers", h.AdminToken, map[string]any{"kind": "person", "first_name": "Vic", "tags": []string{"vip"}})
+	reg := h.Do("POST", "/customers", h.AdminToken, map[string]any{"kind": "person", "first_name": "Reg"})
+	if _, err := h.App.Marketing.RunJourneys(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	tags := func(id int64) string {
+		c := h.Do("GET", fmt.Sprintf("/customers/%d", id), h.AdminToken, nil)
+		return fmt.Sprint(c.JSON["tags"])
+	}
+	if got := tags(vip.ID()); got != "[done vip vip-path]" {
+		t.Fatalf("the VIP's tags: %s", got)
+	}
+	if got := tags(reg.ID()); got != "[done regular-path]" {
+		t.Fatalf("the other customer's tags: %s", got)
+	}
+}

@@ -46,7 +46,7 @@ func TestBrowserJourneyCanvasBranches(t *testing.T) {
 	j := h.Do("POST", "/journeys", h.AdminToken, map[string]any{"name": "Buyers", "status": "active",
 		"trigger": map[string]any{"event": "customer.created"},
 		"steps": []map[string]any{{"type": "tag", "value": "seen"}, {"type": "condition", "rule": `orders >= 1`, "else_goto": 0},
-			{"type": "tag", "value": "buyer"}, {"type": "tag", "value": "thanked"}}})
+			{"type": "tag", "value": "buyer"}, {"type": "tag", "value": "thanked"}, {"type": "goto", "goto": 0}}})
 	if j.Status != http.StatusCreated {
 		t.Fatalf("journey: %s", j.Raw)
 	}
@@ -58,14 +58,16 @@ func TestBrowserJourneyCanvasBranches(t *testing.T) {
 		chromedp.Navigate(fmt.Sprintf("%s/marketing/journeys/%d", h.Server.URL, j.ID())),
 		chromedp.WaitVisible(chromedp.CSS("#journey-canvas svg")))
 	n, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.querySelectorAll("#journey-canvas [data-node]").length`))
-	if err != nil || n != 6 {
-		t.Fatalf("canvas nodes: %d (%v), want start, 4 steps and the end", n, err)
+	if err != nil || n != 7 {
+		t.Fatalf("canvas nodes: %d (%v), want start, 5 steps and the end", n, err)
 	}
 	first, err := chromedp.Run(ctx, chromedp.Evaluate[string](`document.querySelector('#journey-canvas [data-node="1"]').textContent`))
 	if err != nil || !strings.Contains(first, "1 here") || !strings.Contains(first, "Add the tag seen") {
 		t.Fatalf("first step on the canvas: %q (%v)", first, err)
 	}
-	waitJS(t, ctx, "the branch to the end", `document.querySelector('#journey-canvas [data-branch="2"]').getAttribute("data-to") === "5"`)
+	waitJS(t, ctx, "the branch to the end", `document.querySelector('#journey-canvas [data-branch="2"]').getAttribute("data-to") === "6"`)
+	waitJS(t, ctx, "the jump to the end", `(function(){var p=document.querySelector('#journey-canvas [data-branch="5"]');`+
+		`return p.getAttribute("data-to")==="6" && p.getAttribute("class").indexOf("jump")>=0;})()`)
 
 	x1, y1 := center(t, ctx, `#journey-canvas [data-port="2"]`)
 	x2, y2 := center(t, ctx, `#journey-canvas [data-node="4"] rect`)

@@ -44,6 +44,7 @@ type Step struct {
 	DueDays    int    `json:"due_days,omitempty"`
 	Rule       string `json:"rule,omitempty"`      // condition: rules in text form
 	ElseGoto   int    `json:"else_goto,omitempty"` // condition not met: go to this step (from 1); 0 ends the journey
+	Goto       int    `json:"goto,omitempty"`      // goto: go on at this step (from 1); 0 ends the journey
 }
 
 // JourneyEvents are the events a journey can start on.
@@ -51,7 +52,7 @@ var JourneyEvents = []string{"customer.created", "order.placed", "quote.sent", "
 	"form.submitted"}
 
 // StepTypes are the kinds of step.
-var StepTypes = []string{"wait", "email", "tag", "stage", "task", "condition", "webhook"}
+var StepTypes = []string{"wait", "email", "tag", "stage", "task", "condition", "goto", "webhook"}
 
 // Run is a customer's place in a journey.
 type Run struct {
@@ -99,6 +100,16 @@ type JourneyActions struct {
 	Task     func(ctx context.Context, customerID int64, subject string, dueDays int) error
 }
 
+// waitsBetween reports whether a wait is among steps from to to (from 1).
+func waitsBetween(steps []Step, from, to int) bool {
+	for i := from; i <= to; i++ {
+		if steps[i-1].Type == "wait" {
+			return true
+		}
+	}
+	return false
+}
+
 func (s *Service) cleanJourney(ctx context.Context, j Journey) (Journey, error) {
 	var f fault.Fields
 	j.Name = strings.TrimSpace(j.Name)
@@ -139,6 +150,14 @@ func (s *Service) cleanJourney(ctx context.Context, j Journey) (Journey, error) 
 			}
 			if st.ElseGoto < 0 || st.ElseGoto > len(j.Steps) || st.ElseGoto == n {
 				f.Add("steps", "step %d: else_goto must name another step (from 1), or 0 to end", n)
+			} else if st.ElseGoto > 0 && st.ElseGoto < n && !waitsBetween(j.Steps, st.ElseGoto, n) {
+				f.Add("steps", "step %d goes back to step %d without a wait in between: a customer would go round at once", n, st.ElseGoto)
+			}
+		case "goto":
+			if st.Goto < 0 || st.Goto > len(j.Steps) || st.Goto == n {
+				f.Add("steps", "step %d: goto must name another step (from 1), or 0 to end", n)
+			} else if st.Goto > 0 && st.Goto < n && !waitsBetween(j.Steps, st.Goto, n) {
+				f.Add("steps", "step %d goes back to step %d without a wait in between: a customer would go round at once", n, st.Goto)
 			}
 		default:
 			f.Add("steps", "step %d: the type must be one of %s", n, strings.Join(StepTypes, ", "))
@@ -315,7 +334,25 @@ func (s *Service) step(ctx context.Context, j Journey, r Run) (int, error) {
 		}
 		st := j.Steps[i]
 		taken++
+		// Steps that jump back without a wait are refused when a journey is
+		// saved; should a run still go round (jumps that skip the wait), it
+		// leaves the journey rather than spin.
+		if taken > 4*len(j.Steps)+4 {
+			if _, err := s.store.LogStep(ctx, r.ID, i, "loop", "went round without a wait; left the journey", now); err != nil {
+				return taken, err
+			}
+			return taken, s.store.Advance(ctx, r.ID, i, "exited", now)
+		}
 		switch st.Type {
+		case "goto":
+			if _, err := s.store.LogStep(ctx, r.ID, i, "goto", fmt.Sprint(st.Goto), now); err != nil {
+				return taken, err
+			}
+			if st.Goto == 0 {
+				return taken, s.store.Advance(ctx, r.ID, i, "done", now)
+			}
+			i = st.Goto - 1
+			continue
 		case "wait":
 			// The run moves past the wait at once, due when the wait ends.
 			return taken, s.store.Advance(ctx, r.ID, i+1, "active", from.Add(time.Duration(st.Minutes)*time.Minute))

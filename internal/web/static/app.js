@@ -560,7 +560,7 @@
   var templates = [];
   try { templates = JSON.parse(root.getAttribute("data-templates") || "[]"); } catch (e) { templates = []; }
   var labels = { wait: "Wait", email: "Send an email", tag: "Add a tag", stage: "Change the stage", task: "Task for the owner",
-    condition: "Only if…", webhook: "Call the webhooks" };
+    condition: "Only if…", goto: "Go to step…", webhook: "Call the webhooks" };
   var save = function () {
     field.value = JSON.stringify(steps);
     field.dispatchEvent(new Event("steps-change"));
@@ -643,6 +643,7 @@
         case "stage": li.appendChild(input(s, "value", "Stage")); break;
         case "task": li.appendChild(input(s, "value", "Subject")); li.appendChild(input(s, "due_days", "Due in days", "number")); break;
         case "condition": li.appendChild(input(s, "rule", "Rules")); li.appendChild(input(s, "else_goto", "Otherwise go to step (0: end)", "number")); break;
+        case "goto": li.appendChild(input(s, "goto", "Go to step (0: end)", "number")); break;
         case "webhook": li.appendChild(input(s, "value", "Label")); break;
       }
       list.appendChild(li);
@@ -701,6 +702,7 @@
       case "stage": return "Move to the stage " + (s.value || "…");
       case "task": return "Task for the owner: " + (s.value || "…");
       case "condition": return "Only if " + (s.rule || "…");
+      case "goto": return s.goto ? "Go to step " + s.goto : "End the journey";
       case "webhook": return "Call the webhooks: " + (s.value || "…");
     }
     return s.type;
@@ -716,7 +718,7 @@
   var draw = function () {
     var ss = steps();
     var n = ss.length;
-    var conds = ss.filter(function (s) { return s.type === "condition"; }).length;
+    var conds = ss.filter(function (s) { return s.type === "condition" || s.type === "goto"; }).length;
     var width = X + W + 40 + conds * 22 + 24;
     var height = top(n + 2);
     var fresh = el("svg", { viewBox: "0 0 " + width + " " + height, width: width, height: height, role: "group",
@@ -728,6 +730,7 @@
     // Edges first, under the nodes.
     for (var i = 0; i <= n; i++) {
       var cx = X + W / 2;
+      if (i >= 1 && ss[i - 1].type === "goto") { continue; } // a jump never goes on down
       el("line", { x1: cx, y1: top(i) + H, x2: cx, y2: top(i + 1) - 2, "class": "edge", "marker-end": "url(#flow-arrow)" }, fresh);
       if (i >= 1 && ss[i - 1].type === "condition") {
         el("text", { x: cx + 6, y: top(i) + H + GAP / 2 + 4, "class": "edge-label" }, fresh, "yes");
@@ -735,15 +738,17 @@
     }
     var lane = 0;
     ss.forEach(function (s, k) {
-      if (s.type !== "condition") { return; }
+      if (s.type !== "condition" && s.type !== "goto") { return; }
       var from = k + 1;
-      var to = s.else_goto >= 1 && s.else_goto <= n ? s.else_goto : n + 1;
+      var target = s.type === "goto" ? s.goto : s.else_goto;
+      var to = target >= 1 && target <= n ? target : n + 1;
       var lx = X + W + 24 + lane * 22;
       lane++;
       var y1 = top(from) + H / 2, y2 = top(to) + H / 2 + 6;
-      el("path", { d: "M" + (X + W) + "," + y1 + " H" + lx + " V" + y2 + " H" + (X + W + 2), "class": "edge branch",
+      el("path", { d: "M" + (X + W) + "," + y1 + " H" + lx + " V" + y2 + " H" + (X + W + 2),
+        "class": s.type === "goto" ? "edge branch jump" : "edge branch",
         "marker-end": "url(#flow-arrow)", "data-branch": from, "data-to": to }, fresh);
-      el("text", { x: X + W + 6, y: y1 - 5, "class": "edge-label" }, fresh, "no");
+      el("text", { x: X + W + 6, y: y1 - 5, "class": "edge-label" }, fresh, s.type === "goto" ? "then" : "no");
     });
     for (var j = 0; j <= n + 1; j++) {
       var kind = j === 0 ? "start" : j === n + 1 ? "end" : "step-" + ss[j - 1].type;
@@ -759,7 +764,7 @@
       if (here > 0) {
         el("text", { x: X + W - 10, y: top(j) + H / 2 + 5, "text-anchor": "end", "class": "waiting" }, g, here + " here");
       }
-      if (field && j >= 1 && j <= n && ss[j - 1].type === "condition") {
+      if (field && j >= 1 && j <= n && (ss[j - 1].type === "condition" || ss[j - 1].type === "goto")) {
         el("circle", { cx: X + W, cy: top(j) + H / 2, r: 7, "class": "port", "data-port": j, tabindex: -1 }, fresh);
       }
     }
@@ -806,7 +811,7 @@
     var ss = steps();
     var to = nodeAt(point(ev).y);
     if (to >= 1 && to !== from) {
-      ss[from - 1].else_goto = to > ss.length ? 0 : to;
+      ss[from - 1][ss[from - 1].type === "goto" ? "goto" : "else_goto"] = to > ss.length ? 0 : to;
       field.value = JSON.stringify(ss);
       field.dispatchEvent(new Event("steps-set"));
     }
