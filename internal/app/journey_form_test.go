@@ -6,9 +6,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"strings"
 	"testing"
+	"time"
 
 	"github.com/scrms/scrms/internal/app/apptest"
+	"github.com/scrms/scrms/internal/auth"
 	"github.com/scrms/scrms/internal/store"
 )
 
@@ -92,5 +95,50 @@ func TestJourneyBranchesMeetAgain(t *testing.T) {
 	}
 	if got := tags(reg.ID()); got != "[done regular-path]" {
 		t.Fatalf("the other customer's tags: %s", got)
+	}
+}
+
+// A reminder loop does its steps again on each pass: a task each time
+// round until the customer has what the loop waits for.
+func TestJourneyLoopRepeatsItsSteps(t *testing.T) {
+	clk := &clock{now: time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)}
+	h := apptest.NewAt(t, store.SQLite, clk.Now)
+	rep, _ := h.User("rep@example.com", auth.RoleSales, 0)
+	j := h.Do("POST", "/journeys", h.AdminToken, map[string]any{"name": "Chase", "status": "active",
+		"trigger": map[string]any{"event": "customer.created"},
+		"steps": []map[string]any{{"type": "task", "value": "Call about the quote", "due_days": 1}, {"type": "wait", "minutes": 1440},
+			{"type": "condition", "rule": `tag = "answered"`, "else_goto": 1}, {"type": "tag", "value": "closed-loop"}}})
+	wantStatus(t, j, http.StatusCreated)
+	c := h.Do("POST", "/customers", h.AdminToken, map[string]any{"kind": "person", "first_name": "Quinn", "owner_id": rep.ID})
+	wantStatus(t, c, http.StatusCreated)
+	ctx := context.Background()
+	tasks := func() int {
+		var n int
+		if err := h.App.Store.DB().QueryRow(`SELECT COUNT(*) FROM activities WHERE subject = 'Call about the quote'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	for day := range 3 {
+		if _, err := h.App.Marketing.RunJourneys(ctx); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := h.App.Marketing.RunJourneys(ctx); err != nil { // a second run the same minute does nothing more
+			t.Fatal(err)
+		}
+		if got := tasks(); got != day+1 {
+			t.Fatalf("day %d: %d tasks, want %d", day, got, day+1)
+		}
+		clk.Add(24*time.Hour + time.Minute)
+	}
+	wantStatus(t, h.Do("PATCH", fmt.Sprintf("/customers/%d", c.ID()), h.AdminToken, map[string]any{"tags": []string{"answered"}}), http.StatusOK)
+	if _, err := h.App.Marketing.RunJourneys(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if got := tasks(); got != 3 {
+		t.Fatalf("after the answer: %d tasks", got)
+	}
+	if tags := h.Do("GET", fmt.Sprintf("/customers/%d", c.ID()), h.AdminToken, nil).JSON["tags"]; !strings.Contains(fmt.Sprint(tags), "closed-loop") {
+		t.Fatalf("the loop did not end: tags %v", tags)
 	}
 }

@@ -60,6 +60,7 @@ type Run struct {
 	JourneyID  int64
 	CustomerID int64
 	Step       int // the next step to take (from 0)
+	Lap        int // passes back to an earlier step so far
 	Status     string
 	NextAt     time.Time
 	EnteredAt  time.Time
@@ -84,8 +85,11 @@ type JourneyStore interface {
 	// Advance moves a run to a step (and a time), or ends it (status done
 	// or exited).
 	Advance(ctx context.Context, runID int64, step int, status string, next time.Time) error
-	// LogStep records what a step did, once per run and step; false when it
-	// was recorded already (the step ran before a stop).
+	// Loop moves a run back to an earlier step, for pass number lap.
+	Loop(ctx context.Context, runID int64, step, lap int, next time.Time) error
+	// LogStep records what a step did, once per run, step and action (the
+	// action names the pass); false when it was recorded already (the step
+	// ran before a stop).
 	LogStep(ctx context.Context, runID int64, step int, action, outcome string, at time.Time) (bool, error)
 	JourneyRuns(ctx context.Context, journeyID int64, limit int) ([]Run, error)
 	// CustomerFields reads what an email step needs, and whether the
@@ -328,6 +332,18 @@ func (s *Service) step(ctx context.Context, j Journey, r Run) (int, error) {
 	if from.IsZero() || from.After(now) {
 		from = now
 	}
+	lap := r.Lap
+	// jump goes on at step to (from 0). Going back starts another pass,
+	// stored with the place before any of its steps is taken, so that the
+	// pass's actions happen once each, also across a stop.
+	jump := func(i, to int) error {
+		if to > i {
+			return nil
+		}
+		lap++
+		// Still held by this runner (as by its claim) while it goes on.
+		return s.store.Loop(ctx, r.ID, to, lap, now.Add(5*time.Minute))
+	}
 	for i := r.Step; ; {
 		if i >= len(j.Steps) {
 			return taken, s.store.Advance(ctx, r.ID, i, "done", now)
@@ -338,18 +354,21 @@ func (s *Service) step(ctx context.Context, j Journey, r Run) (int, error) {
 		// saved; should a run still go round (jumps that skip the wait), it
 		// leaves the journey rather than spin.
 		if taken > 4*len(j.Steps)+4 {
-			if _, err := s.store.LogStep(ctx, r.ID, i, "loop", "went round without a wait; left the journey", now); err != nil {
+			if _, err := s.store.LogStep(ctx, r.ID, i, pass("loop", lap), "went round without a wait; left the journey", now); err != nil {
 				return taken, err
 			}
 			return taken, s.store.Advance(ctx, r.ID, i, "exited", now)
 		}
 		switch st.Type {
 		case "goto":
-			if _, err := s.store.LogStep(ctx, r.ID, i, "goto", fmt.Sprint(st.Goto), now); err != nil {
+			if _, err := s.store.LogStep(ctx, r.ID, i, pass("goto", lap), fmt.Sprint(st.Goto), now); err != nil {
 				return taken, err
 			}
 			if st.Goto == 0 {
 				return taken, s.store.Advance(ctx, r.ID, i, "done", now)
+			}
+			if err := jump(i, st.Goto-1); err != nil {
+				return taken, err
 			}
 			i = st.Goto - 1
 			continue
@@ -362,18 +381,21 @@ func (s *Service) step(ctx context.Context, j Journey, r Run) (int, error) {
 			if err != nil {
 				return taken, err
 			}
-			if _, err := s.store.LogStep(ctx, r.ID, i, "condition", fmt.Sprint(met), now); err != nil {
+			if _, err := s.store.LogStep(ctx, r.ID, i, pass("condition", lap), fmt.Sprint(met), now); err != nil {
 				return taken, err
 			}
 			if !met {
 				if st.ElseGoto == 0 {
 					return taken, s.store.Advance(ctx, r.ID, i, "done", now)
 				}
+				if err := jump(i, st.ElseGoto-1); err != nil {
+					return taken, err
+				}
 				i = st.ElseGoto - 1
 				continue
 			}
 		default:
-			if err := s.act(ctx, j, r, i, st); err != nil {
+			if err := s.act(ctx, j, r, i, st, lap); err != nil {
 				return taken, err
 			}
 		}
@@ -385,12 +407,21 @@ func (s *Service) step(ctx context.Context, j Journey, r Run) (int, error) {
 	}
 }
 
+// pass names an action in the log for a pass through the journey: the
+// first pass as it is, later ones with their number.
+func pass(action string, lap int) string {
+	if lap == 0 {
+		return action
+	}
+	return fmt.Sprintf("%s#%d", action, lap)
+}
+
 // act takes an action step once: the log entry is written first, so a
 // stop between the two never repeats the action (an email may be lost, not
 // sent twice).
-func (s *Service) act(ctx context.Context, j Journey, r Run, i int, st Step) error {
+func (s *Service) act(ctx context.Context, j Journey, r Run, i int, st Step, lap int) error {
 	now := s.at()
-	first, err := s.store.LogStep(ctx, r.ID, i, st.Type, "started", now)
+	first, err := s.store.LogStep(ctx, r.ID, i, pass(st.Type, lap), "started", now)
 	if err != nil || !first {
 		return err
 	}
@@ -419,7 +450,7 @@ func (s *Service) act(ctx context.Context, j Journey, r Run, i int, st Step) err
 	if err != nil {
 		outcome = "failed: " + err.Error()
 	}
-	_, _ = s.store.LogStep(ctx, r.ID, i, st.Type+":outcome", outcome, s.at())
+	_, _ = s.store.LogStep(ctx, r.ID, i, pass(st.Type+":outcome", lap), outcome, s.at())
 	return nil
 }
 

@@ -144,7 +144,7 @@ func (s *Store) SegmentEntrants(ctx context.Context, journeyID int64, r marketin
 	return ids, rows.Err()
 }
 
-const runColumns = `id, journey_id, customer_id, step, status, next_at, entered_at FROM journey_runs`
+const runColumns = `id, journey_id, customer_id, step, status, next_at, entered_at, lap FROM journey_runs`
 
 func scanRuns(ctx context.Context, s *Store, query string, args ...any) ([]marketing.Run, error) {
 	rows, err := s.readConn().QueryContext(ctx, query, args...)
@@ -155,7 +155,7 @@ func scanRuns(ctx context.Context, s *Store, query string, args ...any) ([]marke
 	var out []marketing.Run
 	for rows.Next() {
 		var r marketing.Run
-		if err := rows.Scan(&r.ID, &r.JourneyID, &r.CustomerID, &r.Step, &r.Status, &r.NextAt, &r.EnteredAt); err != nil {
+		if err := rows.Scan(&r.ID, &r.JourneyID, &r.CustomerID, &r.Step, &r.Status, &r.NextAt, &r.EnteredAt, &r.Lap); err != nil {
 			return nil, err
 		}
 		r.NextAt, r.EnteredAt = r.NextAt.UTC(), r.EnteredAt.UTC()
@@ -179,6 +179,15 @@ func (s *Store) Advance(ctx context.Context, runID int64, step int, status strin
 	return s.inTx(ctx, func(t *tx) error {
 		_, err := t.c.ExecContext(ctx, `UPDATE journey_runs SET step = ?, status = ?, next_at = ?, updated_at = ? WHERE id = ?`,
 			step, status, next, time.Now().UTC(), runID)
+		return err
+	})
+}
+
+// Loop moves a run back to an earlier step for another pass.
+func (s *Store) Loop(ctx context.Context, runID int64, step, lap int, next time.Time) error {
+	return s.inTx(ctx, func(t *tx) error {
+		_, err := t.c.ExecContext(ctx, `UPDATE journey_runs SET step = ?, lap = ?, next_at = ?, updated_at = ? WHERE id = ?`,
+			step, lap, next, time.Now().UTC(), runID)
 		return err
 	})
 }

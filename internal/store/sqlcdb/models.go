@@ -630,6 +630,7 @@ type JourneyRun struct {
 	NextAt     time.Time
 	EnteredAt  time.Time
 	UpdatedAt  time.Time
+	Lap        int64
 }
 
 type KbArticle struct {
