@@ -15,7 +15,7 @@ type JourneyJSON struct {
 	ID      int64             `json:"id" readOnly:"true"`
 	Name    string            `json:"name" minLength:"1" maxLength:"100"`
 	Trigger marketing.Trigger `json:"trigger" doc:"{\"event\": \"customer.created|order.placed|quote.sent|case.resolved|opportunity.won|form.submitted\"} or {\"segment_id\": N} (customers entering the segment)."`
-	Steps   []marketing.Step  `json:"steps" minItems:"1" maxItems:"50" doc:"wait (minutes), email (template_id), tag/stage/task/webhook (value; task due_days), condition (rule as text; else_goto a step from 1, 0 ends), goto (goto a step from 1, 0 ends; a jump back needs a wait in between)."`
+	Steps   []marketing.Step  `json:"steps" minItems:"1" maxItems:"50" doc:"wait (minutes), email (template_id), tag/stage/task/webhook (value; task due_days), condition (rule as text; else_goto a step from 1, 0 ends), split (percent going on to the next step; the others to else_goto), goto (goto a step from 1, 0 ends; a jump back needs a wait in between)."`
 	Goal    string            `json:"goal,omitempty" maxLength:"2000" doc:"Rules as text: a customer who meets them leaves the journey."`
 	Reentry bool              `json:"reentry,omitempty" doc:"A customer may go through it again after finishing."`
 	Status  string            `json:"status,omitempty" enum:"draft,active,paused," doc:"Default draft."`

@@ -142,3 +142,40 @@ func TestJourneyLoopRepeatsItsSteps(t *testing.T) {
 		t.Fatalf("the loop did not end: tags %v", tags)
 	}
 }
+
+// A split sends a share of the customers on to the next step and the
+// others down the other branch, each customer always the same way.
+func TestJourneySplitsCustomers(t *testing.T) {
+	h := apptest.New(t, store.SQLite)
+	wantProblem(t, h.Do("POST", "/journeys", h.AdminToken, map[string]any{"name": "Bad split", "trigger": map[string]any{"event": "customer.created"},
+		"steps": []map[string]any{{"type": "split", "percent": 100}, {"type": "tag", "value": "x"}}}), http.StatusUnprocessableEntity, "steps")
+	wantStatus(t, h.Do("POST", "/journeys", h.AdminToken, map[string]any{"name": "Test a gift", "status": "active",
+		"trigger": map[string]any{"event": "customer.created"},
+		"steps": []map[string]any{{"type": "split", "percent": 30, "else_goto": 4}, {"type": "tag", "value": "gift"},
+			{"type": "goto", "goto": 0}, {"type": "tag", "value": "no-gift"}}}), http.StatusCreated)
+	for i := range 200 {
+		wantStatus(t, h.Do("POST", "/customers", h.AdminToken, map[string]any{"kind": "person", "first_name": fmt.Sprint("S", i)}),
+			http.StatusCreated)
+	}
+	for range 2 {
+		if _, err := h.App.Marketing.RunJourneys(context.Background()); err != nil {
+			t.Fatal(err)
+		}
+	}
+	count := func(tag string) int {
+		var n int
+		if err := h.App.Store.DB().QueryRow(`SELECT COUNT(*) FROM customer_tags WHERE tag = '` + tag + `'`).Scan(&n); err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	gift, none := count("gift"), count("no-gift")
+	if gift+none != 200 || gift < 40 || gift > 80 {
+		t.Fatalf("split of 200 at 30%%: %d gift, %d no gift", gift, none)
+	}
+	var both int
+	if err := h.App.Store.DB().QueryRow(`SELECT COUNT(*) FROM customer_tags a JOIN customer_tags b ON b.customer_id = a.customer_id
+    WHERE a.tag = 'gift' AND b.tag = 'no-gift'`).Scan(&both); err != nil || both != 0 {
+		t.Fatalf("customers on both paths: %d (%v)", both, err)
+	}
+}

@@ -46,7 +46,7 @@ func TestBrowserJourneyCanvasBranches(t *testing.T) {
 	j := h.Do("POST", "/journeys", h.AdminToken, map[string]any{"name": "Buyers", "status": "active",
 		"trigger": map[string]any{"event": "customer.created"},
 		"steps": []map[string]any{{"type": "tag", "value": "seen"}, {"type": "condition", "rule": `orders >= 1`, "else_goto": 0},
-			{"type": "tag", "value": "buyer"}, {"type": "tag", "value": "thanked"}, {"type": "goto", "goto": 0}}})
+			{"type": "tag", "value": "buyer"}, {"type": "split", "percent": 50, "else_goto": 0}, {"type": "goto", "goto": 0}}})
 	if j.Status != http.StatusCreated {
 		t.Fatalf("journey: %s", j.Raw)
 	}
@@ -66,6 +66,8 @@ func TestBrowserJourneyCanvasBranches(t *testing.T) {
 		t.Fatalf("first step on the canvas: %q (%v)", first, err)
 	}
 	waitJS(t, ctx, "the branch to the end", `document.querySelector('#journey-canvas [data-branch="2"]').getAttribute("data-to") === "6"`)
+	waitJS(t, ctx, "the split's other half to the end",
+		`document.querySelector('#journey-canvas [data-branch="4"]').getAttribute("data-to") === "6"`)
 	waitJS(t, ctx, "the jump to the end", `(function(){var p=document.querySelector('#journey-canvas [data-branch="5"]');`+
 		`return p.getAttribute("data-to")==="6" && p.getAttribute("class").indexOf("jump")>=0;})()`)
 

@@ -2,7 +2,9 @@ package marketing
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
+	"hash/fnv"
 	"slices"
 	"strings"
 	"time"
@@ -45,6 +47,7 @@ type Step struct {
 	Rule       string `json:"rule,omitempty"`      // condition: rules in text form
 	ElseGoto   int    `json:"else_goto,omitempty"` // condition not met: go to this step (from 1); 0 ends the journey
 	Goto       int    `json:"goto,omitempty"`      // goto: go on at this step (from 1); 0 ends the journey
+	Percent    int    `json:"percent,omitempty"`   // split: the share that goes on to the next step; the rest go to else_goto
 }
 
 // JourneyEvents are the events a journey can start on.
@@ -52,7 +55,7 @@ var JourneyEvents = []string{"customer.created", "order.placed", "quote.sent", "
 	"form.submitted"}
 
 // StepTypes are the kinds of step.
-var StepTypes = []string{"wait", "email", "tag", "stage", "task", "condition", "goto", "webhook"}
+var StepTypes = []string{"wait", "email", "tag", "stage", "task", "condition", "split", "goto", "webhook"}
 
 // Run is a customer's place in a journey.
 type Run struct {
@@ -151,6 +154,15 @@ func (s *Service) cleanJourney(ctx context.Context, j Journey) (Journey, error) 
 		case "condition":
 			if _, err := Parse(st.Rule); err != nil {
 				f.Add("steps", "step %d: %s", n, err.Error())
+			}
+			if st.ElseGoto < 0 || st.ElseGoto > len(j.Steps) || st.ElseGoto == n {
+				f.Add("steps", "step %d: else_goto must name another step (from 1), or 0 to end", n)
+			} else if st.ElseGoto > 0 && st.ElseGoto < n && !waitsBetween(j.Steps, st.ElseGoto, n) {
+				f.Add("steps", "step %d goes back to step %d without a wait in between: a customer would go round at once", n, st.ElseGoto)
+			}
+		case "split":
+			if st.Percent < 1 || st.Percent > 99 {
+				f.Add("steps", "step %d: a split sends 1 to 99 percent on to the next step", n)
 			}
 			if st.ElseGoto < 0 || st.ElseGoto > len(j.Steps) || st.ElseGoto == n {
 				f.Add("steps", "step %d: else_goto must name another step (from 1), or 0 to end", n)
@@ -372,6 +384,24 @@ func (s *Service) step(ctx context.Context, j Journey, r Run) (int, error) {
 			}
 			i = st.Goto - 1
 			continue
+		case "split":
+			// The same customer always takes the same path at a step: the
+			// share is drawn from the run and the step, not at random.
+			first := splitShare(r.ID, i) < st.Percent
+			path := map[bool]string{true: "A", false: "B"}[first]
+			if _, err := s.store.LogStep(ctx, r.ID, i, pass("split", lap), path, now); err != nil {
+				return taken, err
+			}
+			if !first {
+				if st.ElseGoto == 0 {
+					return taken, s.store.Advance(ctx, r.ID, i, "done", now)
+				}
+				if err := jump(i, st.ElseGoto-1); err != nil {
+					return taken, err
+				}
+				i = st.ElseGoto - 1
+				continue
+			}
 		case "wait":
 			// The run moves past the wait at once, due when the wait ends.
 			return taken, s.store.Advance(ctx, r.ID, i+1, "active", from.Add(time.Duration(st.Minutes)*time.Minute))
@@ -405,6 +435,17 @@ func (s *Service) step(ctx context.Context, j Journey, r Run) (int, error) {
 			return taken, err
 		}
 	}
+}
+
+// splitShare places a run at a split step between 0 and 99, evenly over
+// runs (a hash of the run and the step).
+func splitShare(runID int64, step int) int {
+	h := fnv.New64a()
+	var b [12]byte
+	binary.BigEndian.PutUint64(b[:8], uint64(runID))
+	binary.BigEndian.PutUint32(b[8:], uint32(step))
+	h.Write(b[:])
+	return int(h.Sum64() % 100)
 }
 
 // pass names an action in the log for a pass through the journey: the

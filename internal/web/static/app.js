@@ -560,7 +560,7 @@
   var templates = [];
   try { templates = JSON.parse(root.getAttribute("data-templates") || "[]"); } catch (e) { templates = []; }
   var labels = { wait: "Wait", email: "Send an email", tag: "Add a tag", stage: "Change the stage", task: "Task for the owner",
-    condition: "Only if…", goto: "Go to step…", webhook: "Call the webhooks" };
+    condition: "Only if…", split: "Split (A/B)", goto: "Go to step…", webhook: "Call the webhooks" };
   var save = function () {
     field.value = JSON.stringify(steps);
     field.dispatchEvent(new Event("steps-change"));
@@ -643,6 +643,8 @@
         case "stage": li.appendChild(input(s, "value", "Stage")); break;
         case "task": li.appendChild(input(s, "value", "Subject")); li.appendChild(input(s, "due_days", "Due in days", "number")); break;
         case "condition": li.appendChild(input(s, "rule", "Rules")); li.appendChild(input(s, "else_goto", "Otherwise go to step (0: end)", "number")); break;
+        case "split": li.appendChild(input(s, "percent", "Percent going on (A)", "number"));
+          li.appendChild(input(s, "else_goto", "The others (B) go to step (0: end)", "number")); break;
         case "goto": li.appendChild(input(s, "goto", "Go to step (0: end)", "number")); break;
         case "webhook": li.appendChild(input(s, "value", "Label")); break;
       }
@@ -661,6 +663,7 @@
       var s = { type: t };
       if (t === "wait") { s.minutes = 1440; }
       if (t === "task") { s.due_days = 2; }
+      if (t === "split") { s.percent = 50; }
       steps.push(s);
       save();
       draw();
@@ -703,6 +706,7 @@
       case "task": return "Task for the owner: " + (s.value || "…");
       case "condition": return "Only if " + (s.rule || "…");
       case "goto": return s.goto ? "Go to step " + s.goto : "End the journey";
+      case "split": return "Split: " + (s.percent || 0) + "% go on (A), the others (B) branch";
       case "webhook": return "Call the webhooks: " + (s.value || "…");
     }
     return s.type;
@@ -718,7 +722,8 @@
   var draw = function () {
     var ss = steps();
     var n = ss.length;
-    var conds = ss.filter(function (s) { return s.type === "condition" || s.type === "goto"; }).length;
+    var branching = function (s) { return s.type === "condition" || s.type === "split" || s.type === "goto"; };
+    var conds = ss.filter(branching).length;
     var width = X + W + 40 + conds * 22 + 24;
     var height = top(n + 2);
     var fresh = el("svg", { viewBox: "0 0 " + width + " " + height, width: width, height: height, role: "group",
@@ -732,13 +737,13 @@
       var cx = X + W / 2;
       if (i >= 1 && ss[i - 1].type === "goto") { continue; } // a jump never goes on down
       el("line", { x1: cx, y1: top(i) + H, x2: cx, y2: top(i + 1) - 2, "class": "edge", "marker-end": "url(#flow-arrow)" }, fresh);
-      if (i >= 1 && ss[i - 1].type === "condition") {
-        el("text", { x: cx + 6, y: top(i) + H + GAP / 2 + 4, "class": "edge-label" }, fresh, "yes");
+      if (i >= 1 && (ss[i - 1].type === "condition" || ss[i - 1].type === "split")) {
+        el("text", { x: cx + 6, y: top(i) + H + GAP / 2 + 4, "class": "edge-label" }, fresh, ss[i - 1].type === "split" ? "A" : "yes");
       }
     }
     var lane = 0;
     ss.forEach(function (s, k) {
-      if (s.type !== "condition" && s.type !== "goto") { return; }
+      if (!branching(s)) { return; }
       var from = k + 1;
       var target = s.type === "goto" ? s.goto : s.else_goto;
       var to = target >= 1 && target <= n ? target : n + 1;
@@ -748,7 +753,7 @@
       el("path", { d: "M" + (X + W) + "," + y1 + " H" + lx + " V" + y2 + " H" + (X + W + 2),
         "class": s.type === "goto" ? "edge branch jump" : "edge branch",
         "marker-end": "url(#flow-arrow)", "data-branch": from, "data-to": to }, fresh);
-      el("text", { x: X + W + 6, y: y1 - 5, "class": "edge-label" }, fresh, s.type === "goto" ? "then" : "no");
+      el("text", { x: X + W + 6, y: y1 - 5, "class": "edge-label" }, fresh, { "goto": "then", split: "B" }[s.type] || "no");
     });
     for (var j = 0; j <= n + 1; j++) {
       var kind = j === 0 ? "start" : j === n + 1 ? "end" : "step-" + ss[j - 1].type;
@@ -764,7 +769,7 @@
       if (here > 0) {
         el("text", { x: X + W - 10, y: top(j) + H / 2 + 5, "text-anchor": "end", "class": "waiting" }, g, here + " here");
       }
-      if (field && j >= 1 && j <= n && (ss[j - 1].type === "condition" || ss[j - 1].type === "goto")) {
+      if (field && j >= 1 && j <= n && branching(ss[j - 1])) {
         el("circle", { cx: X + W, cy: top(j) + H / 2, r: 7, "class": "port", "data-port": j, tabindex: -1 }, fresh);
       }
     }
