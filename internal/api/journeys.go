@@ -89,6 +89,21 @@ func (s *server) registerJourneys(api huma.API) {
 			}
 			return &JourneyOutput{journeyJSON(j)}, nil
 		})
+	huma.Register(api, huma.Operation{OperationID: "journey-splits", Method: http.MethodGet, Path: "/journeys/{id}/splits",
+		Summary: "How the paths of a journey's split steps did against its goal", Tags: tags},
+		func(ctx context.Context, in *struct {
+			ID int64 `path:"id" minimum:"1"`
+		}) (*struct{ Body []SplitReportJSON }, error) {
+			rs, err := s.Marketing.SplitResults(ctx, actorFrom(ctx), in.ID)
+			if err != nil {
+				return nil, s.fail(ctx, "journey splits", err)
+			}
+			out := make([]SplitReportJSON, 0, len(rs))
+			for _, r := range rs {
+				out = append(out, SplitReportJSON{Step: r.Step, A: splitPathJSON(r.A), B: splitPathJSON(r.B), Verdict: r.Verdict})
+			}
+			return &struct{ Body []SplitReportJSON }{out}, nil
+		})
 	huma.Register(api, huma.Operation{OperationID: "journey-runs", Method: http.MethodGet, Path: "/journeys/{id}/runs",
 		Summary: "The customers on a journey and where they are", Tags: tags},
 		func(ctx context.Context, in *struct {
@@ -104,4 +119,23 @@ func (s *server) registerJourneys(api huma.API) {
 			}
 			return &struct{ Body []RunJSON }{out}, nil
 		})
+}
+
+// SplitPathJSON is one path of a split step.
+type SplitPathJSON struct {
+	Customers int     `json:"customers"`
+	Reached   int     `json:"reached_goal"`
+	Rate      float64 `json:"goal_rate"`
+}
+
+// SplitReportJSON compares the paths of a split step.
+type SplitReportJSON struct {
+	Step    int           `json:"step" doc:"The split step, from 1."`
+	A       SplitPathJSON `json:"a" doc:"The customers sent on to the next step."`
+	B       SplitPathJSON `json:"b" doc:"The customers sent down the other branch."`
+	Verdict string        `json:"verdict"`
+}
+
+func splitPathJSON(p marketing.SplitPath) SplitPathJSON {
+	return SplitPathJSON{Customers: p.Customers, Reached: p.Reached, Rate: p.Rate()}
 }

@@ -179,3 +179,82 @@ func TestJourneySplitsCustomers(t *testing.T) {
 		t.Fatalf("customers on both paths: %d (%v)", both, err)
 	}
 }
+
+// The split report counts each path's customers and those who reached the
+// journey's goal, and says when one path does better beyond chance.
+func TestJourneySplitReport(t *testing.T) {
+	clk := &clock{now: time.Date(2026, 6, 1, 10, 0, 0, 0, time.UTC)}
+	h := apptest.NewAt(t, store.SQLite, clk.Now)
+	j := h.Do("POST", "/journeys", h.AdminToken, map[string]any{"name": "Gift or not", "status": "active", "goal": `tag = "bought"`,
+		"trigger": map[string]any{"event": "customer.created"},
+		"steps": []map[string]any{{"type": "split", "percent": 50, "else_goto": 4}, {"type": "tag", "value": "gift"},
+			{"type": "goto", "goto": 5}, {"type": "tag", "value": "no-gift"}, {"type": "wait", "minutes": 1440},
+			{"type": "tag", "value": "followed-up"}}})
+	wantStatus(t, j, http.StatusCreated)
+	for i := range 300 {
+		wantStatus(t, h.Do("POST", "/customers", h.AdminToken, map[string]any{"kind": "person", "first_name": fmt.Sprint("G", i)}),
+			http.StatusCreated)
+	}
+	ctx := context.Background()
+	if _, err := h.App.Marketing.RunJourneys(ctx); err != nil {
+		t.Fatal(err)
+	}
+	// Most of those with the gift buy, few of the others.
+	rows, err := h.App.Store.DB().Query(`SELECT customer_id, tag FROM customer_tags WHERE tag IN ('gift', 'no-gift') ORDER BY customer_id`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type pick struct {
+		id  int64
+		tag string
+	}
+	var picks []pick
+	for rows.Next() {
+		var p pick
+		if err := rows.Scan(&p.id, &p.tag); err != nil {
+			t.Fatal(err)
+		}
+		picks = append(picks, p)
+	}
+	rows.Close()
+	wantA, wantB, seenA, seenB := 0, 0, 0, 0
+	for _, p := range picks {
+		buy := false
+		if p.tag == "gift" {
+			seenA++
+			buy = seenA%10 < 6 // 60 %
+		} else {
+			seenB++
+			buy = seenB%10 < 2 // 20 %
+		}
+		if buy {
+			if p.tag == "gift" {
+				wantA++
+			} else {
+				wantB++
+			}
+			wantStatus(t, h.Do("PATCH", fmt.Sprintf("/customers/%d", p.id), h.AdminToken, map[string]any{"tags": []string{p.tag, "bought"}}),
+				http.StatusOK)
+		}
+	}
+	clk.Add(24*time.Hour + time.Minute)
+	if _, err := h.App.Marketing.RunJourneys(ctx); err != nil {
+		t.Fatal(err)
+	}
+	r := h.Do("GET", fmt.Sprintf("/journeys/%d/splits", j.ID()), h.AdminToken, nil)
+	wantStatus(t, r, http.StatusOK)
+	if len(r.List) != 1 {
+		t.Fatalf("splits: %s", r.Raw)
+	}
+	sp := r.List[0].(map[string]any)
+	a, b := sp["a"].(map[string]any), sp["b"].(map[string]any)
+	if a["customers"] != float64(seenA) || b["customers"] != float64(seenB) || a["reached_goal"] != float64(wantA) ||
+		b["reached_goal"] != float64(wantB) || !strings.Contains(sp["verdict"].(string), "A reaches the goal more often") {
+		t.Fatalf("split report: %s (A %d/%d, B %d/%d)", r.Raw, wantA, seenA, wantB, seenB)
+	}
+	web := signIn(t, h, "admin@example.com", "correct horse battery")
+	if st, body, _ := get(t, web, fmt.Sprintf("%s/marketing/journeys/%d", h.Server.URL, j.ID())); st != http.StatusOK ||
+		!strings.Contains(body, "split-results") || !strings.Contains(body, "significant at 95") {
+		t.Fatalf("journey page (%d) lacks the split report", st)
+	}
+}

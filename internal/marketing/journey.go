@@ -95,6 +95,9 @@ type JourneyStore interface {
 	// ran before a stop).
 	LogStep(ctx context.Context, runID int64, step int, action, outcome string, at time.Time) (bool, error)
 	JourneyRuns(ctx context.Context, journeyID int64, limit int) ([]Run, error)
+	// SplitPaths counts, for each split step (from 1) and path, the
+	// customers who took it and those who reached the journey's goal.
+	SplitPaths(ctx context.Context, journeyID int64) ([]SplitPath, error)
 	// CustomerFields reads what an email step needs, and whether the
 	// customer agreed to email marketing.
 	CustomerFields(ctx context.Context, customerID int64) (map[string]string, bool, error)

@@ -183,6 +183,31 @@ func (s *Store) Advance(ctx context.Context, runID int64, step int, status strin
 	})
 }
 
+// SplitPaths counts each split path's customers and those who reached the
+// goal (runs that left the journey other than by going round).
+func (s *Store) SplitPaths(ctx context.Context, journeyID int64) ([]marketing.SplitPath, error) {
+	rows, err := s.readConn().QueryContext(ctx, `SELECT l.step, l.outcome, COUNT(DISTINCT r.id),
+    COUNT(DISTINCT CASE WHEN r.status = 'exited' AND NOT EXISTS (SELECT 1 FROM journey_log x WHERE x.run_id = r.id
+        AND x.action LIKE 'loop%') THEN r.id END)
+    FROM journey_log l JOIN journey_runs r ON r.id = l.run_id
+    WHERE r.journey_id = ? AND (l.action = 'split' OR l.action LIKE 'split#%')
+    GROUP BY l.step, l.outcome ORDER BY l.step, l.outcome`, journeyID)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []marketing.SplitPath
+	for rows.Next() {
+		var p marketing.SplitPath
+		if err := rows.Scan(&p.Step, &p.Path, &p.Customers, &p.Reached); err != nil {
+			return nil, err
+		}
+		p.Step++ // the log counts steps from 0
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
 // Loop moves a run back to an earlier step for another pass.
 func (s *Store) Loop(ctx context.Context, runID int64, step, lap int, next time.Time) error {
 	return s.inTx(ctx, func(t *tx) error {

@@ -29,8 +29,10 @@ type JourneyPage struct {
 	// WaitingJSON counts the customers on their way, by the step (from 0)
 	// they wait to take, for the canvas.
 	WaitingJSON string
-	CanWrite    bool
-	Error       string
+	// Splits compare the paths of the journey's split steps.
+	Splits   []marketing.SplitReport
+	CanWrite bool
+	Error    string
 }
 
 func (s *site) journeysPage(w http.ResponseWriter, r *http.Request, a auth.Actor) error {
@@ -78,6 +80,9 @@ func (s *site) journeyData(r *http.Request, a auth.Actor, id int64, p *JourneyPa
 	}
 	b, _ = json.Marshal(waiting)
 	p.WaitingJSON = string(b)
+	if p.Splits, err = s.Marketing.SplitResults(ctx, a, id); err != nil {
+		return err
+	}
 	if p.Templates, err = s.Marketing.Templates(ctx, a); err != nil {
 		return err
 	}
