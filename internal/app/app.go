@@ -197,47 +197,13 @@ func New(ctx context.Context, cfg config.Config, log *slog.Logger, version strin
 		}
 	}
 	if a.Notify.Mail != nil {
-		sender := a.Notify.Mail
-		a.Loyalty.MailStatement = func(ctx context.Context, m loyalty.Member, st loyalty.Statement) error {
-			c, err := a.Customers.FindCustomer(ctx, auth.System("loyalty"), m.CustomerID)
-			if err != nil || c.PrimaryEmail() == "" {
-				return loyalty.ErrNoAddress
-			}
-			return sender.Send(ctx, mail.Message{To: c.PrimaryEmail(), Auto: true,
-				Subject: fmt.Sprintf("Your points statement for %s", st.Period),
-				Text:    loyalty.StatementText(c.FirstName, st, a.Loyalty.StatementURL(m.ID, st.Period))})
-		}
-	}
-	if a.Notify.Mail != nil {
-		sender := a.Notify.Mail
-		a.Loyalty.MailExpiryNotice = func(ctx context.Context, m loyalty.Member, n loyalty.Notice) error {
-			c, err := a.Customers.FindCustomer(ctx, auth.System("loyalty"), m.CustomerID)
-			if err != nil || c.PrimaryEmail() == "" {
-				return loyalty.ErrNoAddress
-			}
-			return sender.Send(ctx, mail.Message{To: c.PrimaryEmail(), Auto: true,
-				Subject: fmt.Sprintf("%d of your points expire on %s", n.Points, n.ExpiresAt.Format("2 January 2006")),
-				Text:    loyalty.NoticeText(c.FirstName, n, a.Loyalty.StatementURL(m.ID, n.CreatedAt.Format("2006-01")))})
-		}
-		a.Loyalty.MailTierNotice = func(ctx context.Context, m loyalty.Member, tier, next string, on time.Time) error {
-			c, err := a.Customers.FindCustomer(ctx, auth.System("loyalty"), m.CustomerID)
-			if err != nil || c.PrimaryEmail() == "" {
-				return loyalty.ErrNoAddress
-			}
-			then := "you will leave the tier"
-			if next != "" {
-				then = "you will move to " + next
-			}
-			return sender.Send(ctx, mail.Message{To: c.PrimaryEmail(), Auto: true, Subject: "Keep your " + tier + " tier",
-				Text: fmt.Sprintf("Hello %s,\n\nYour purchases over the last period no longer reach the %s tier. Unless you qualify "+
-					"again by %s, %s.\n", c.FirstName, tier, on.Format("2 January 2006"), then)})
-		}
+		a.wireLoyaltyMail(a.Notify.Mail)
 	}
 	if n, err := a.Loyalty.Recover(ctx); err != nil {
 		st.Close()
 		return nil, err
 	} else if n > 0 {
-		log.Warn("loyalty statements whose email a stop interrupted are marked uncertain and not sent again", "statements", n)
+		log.Warn("loyalty statements and notices whose email a stop interrupted are marked uncertain and not sent again", "emails", n)
 	}
 	a.Marketing.Fields = func(ctx context.Context, actor auth.Actor, id int64) (map[string]string, error) {
 		c, err := a.Customers.FindCustomer(ctx, actor, id)
@@ -589,68 +555,4 @@ func (a *App) servePprof(ctx context.Context) {
 	if err := srv.ListenAndServe(); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		a.Log.Error("profiler", "err", err)
 	}
-}
-
-// AnalyticsRun says what one nightly analytics run did and how long each
-// part took.
-type AnalyticsRun struct {
-	RFM, Churn, Recommendations, CLV time.Duration
-	Customers, Pairs                 int
-}
-
-// RunAnalytics does the nightly analytics work: RFM segments, the churn
-// model, product recommendations and the lifetime value models.
-func (a *App) RunAnalytics(ctx context.Context) (AnalyticsRun, error) {
-	return a.runAnalytics(ctx, func(string, time.Duration) {})
-}
-
-func (a *App) runAnalytics(ctx context.Context, done func(step string, took time.Duration)) (AnalyticsRun, error) {
-	var run AnalyticsRun
-	start := time.Now()
-	sizes, err := a.Analytics.ComputeRFM(ctx)
-	if err != nil {
-		return run, err
-	}
-	a.Log.Info("RFM segments computed", "segments", sizes)
-	run.RFM = time.Since(start)
-	done("rfm", run.RFM)
-	start = time.Now()
-	if cm, err := a.Analytics.TrainChurn(ctx); err == nil {
-		a.Log.Info("churn model trained", "examples", cm.Examples, "churned", cm.Churned, "auc", cm.AUC)
-	} else if fault.Is(err, fault.Conflict) {
-		a.Log.Info("churn model not trained", "reason", err.Error())
-	} else {
-		return run, err
-	}
-	run.Churn = time.Since(start)
-	done("churn", run.Churn)
-	start = time.Now()
-	rm, err := a.Analytics.BuildRecommendations(ctx)
-	if err != nil {
-		return run, err
-	}
-	a.Log.Info("recommendations built", "customers", rm.Customers, "products", rm.Products, "pairs", rm.Pairs)
-	run.Recommendations, run.Pairs = time.Since(start), rm.Pairs
-	done("recommendations", run.Recommendations)
-	start = time.Now()
-	m, err := a.Analytics.Fit(ctx, time.Time{}, 52)
-	run.CLV = time.Since(start)
-	done("clv", run.CLV)
-	switch {
-	case fault.Is(err, fault.Conflict):
-		a.Log.Info("lifetime value models not fitted", "reason", err.Error())
-		return run, nil
-	case err != nil:
-		return run, err
-	}
-	a.Log.Info("lifetime value models fitted", "customers", m.Customers, "r", m.BGNBD.R, "alpha", m.BGNBD.Alpha,
-		"a", m.BGNBD.A, "b", m.BGNBD.B, "read", m.Took.Read, "bgnbd", m.Took.BGNBD, "gamma_gamma", m.Took.GammaGamma,
-		"predict", m.Took.Predict, "save", m.Took.Save)
-	done("clv: read", m.Took.Read)
-	done("clv: BG/NBD", m.Took.BGNBD)
-	done("clv: Gamma-Gamma", m.Took.GammaGamma)
-	done("clv: predictions", m.Took.Predict)
-	done("clv: storing predictions", m.Took.Save)
-	run.Customers = m.Customers
-	return run, nil
 }
