@@ -153,6 +153,10 @@ func (s *Service) Redeem(ctx context.Context, a auth.Actor, memberID int64, in R
 	if err != nil {
 		return Voucher{}, false, err
 	}
+	p, err := s.store.FindProgram(ctx, m.ProgramID)
+	if err != nil {
+		return Voucher{}, false, err
+	}
 	now := s.clock()
 	cost, reason := in.Points, fmt.Sprintf("%d points for a voucher.", in.Points)
 	if in.RewardID != 0 {
@@ -163,23 +167,15 @@ func (s *Service) Redeem(ctx context.Context, a auth.Actor, memberID int64, in R
 		if !r.Active || (!r.ValidFrom.IsZero() && now.Before(r.ValidFrom)) || (!r.ValidTo.IsZero() && !now.Before(r.ValidTo)) {
 			return Voucher{}, false, fault.New(fault.Conflict, "The reward %s is not available now.", r.Name)
 		}
-		if r.MinTierRank > 0 {
-			p, err := s.store.FindProgram(ctx, m.ProgramID)
-			if err != nil {
-				return Voucher{}, false, err
-			}
-			if t := p.Tier(m.TierID); t == nil || t.Rank < r.MinTierRank {
-				return Voucher{}, false, fault.New(fault.Conflict, "The reward %s is for higher tiers.", r.Name)
-			}
+		if t := p.Tier(m.TierID); r.MinTierRank > 0 && (t == nil || t.Rank < r.MinTierRank) {
+			return Voucher{}, false, fault.New(fault.Conflict, "The reward %s is for higher tiers.", r.Name)
 		}
 		cost, reason = r.Cost, "Reward: "+r.Name
 	}
 	// In a program that pools households, the other members' points make
 	// up what this member lacks.
 	var pool []int64
-	if p, err := s.store.FindProgram(ctx, m.ProgramID); err != nil {
-		return Voucher{}, false, err
-	} else if p.Rules.PoolHouseholds {
+	if p.Rules.PoolHouseholds {
 		hh, err := s.store.HouseholdMembers(ctx, m.ID)
 		if err != nil {
 			return Voucher{}, false, err

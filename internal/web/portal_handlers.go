@@ -166,11 +166,7 @@ func (s *site) portalRedeem(w http.ResponseWriter, r *http.Request, u support.Po
 		return err
 	}
 	sys := auth.System("portal")
-	ms, err := s.Loyalty.CustomerMemberships(r.Context(), sys, u.CustomerID)
-	if err != nil {
-		return err
-	}
-	if !slices.ContainsFunc(ms, func(m loyalty.MemberView) bool { return m.ID == id }) {
+	if m, err := s.Loyalty.Member(r.Context(), sys, id); err != nil || m.CustomerID != u.CustomerID {
 		return fault.New(fault.NotFound, "Membership %d was not found.", id)
 	}
 	reward, _ := strconv.ParseInt(r.PostFormValue("reward_id"), 10, 64)
